@@ -1,0 +1,276 @@
+"""The ``[secoda]`` configuration section: one small function per option.
+
+Every option is declared once in :data:`OPTIONS` (which also feeds the
+provider info, so ``airflow config list`` shows the same defaults and
+descriptions) and read through its own function below. Each can be set in
+``airflow.cfg`` or as ``AIRFLOW__SECODA__<KEY>``.
+
+A value that cannot be understood never breaks anything: it gets one warning
+per process naming the option and the value, and the default is used.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Callable
+
+import attrs
+
+log = logging.getLogger(__name__)
+
+SECTION = "secoda"
+
+
+@attrs.frozen
+class Option:
+    """One ``[secoda]`` option as Airflow's provider info describes it."""
+
+    type: str  # "string" | "boolean" | "integer" | "float"
+    default: str
+    description: str
+    example: str | None = None
+    sensitive: bool = False
+
+
+OPTIONS: dict[str, Option] = {
+    "enabled": Option(
+        "boolean", "True", "Set to False to turn the whole plugin off: no event, no request, no file."
+    ),
+    "conn_id": Option(
+        "string",
+        "secoda_default",
+        "Airflow connection holding the Secoda host (e.g. https://api.secoda.co/api/v1/), the API key "
+        "(password) and the integration id (extra `integration_id`). A DAG's "
+        "params['secoda_conn_id'] overrides it for that DAG.",
+    ),
+    "opt_out_tags": Option(
+        "string",
+        "secoda:disabled",
+        "Comma-separated DAG tags; a DAG carrying any of them reports nothing and costs nothing.",
+        "secoda:disabled,sandbox",
+    ),
+    "only_tags": Option(
+        "string",
+        "",
+        "Comma-separated DAG tags; when set, only DAGs carrying one of them report.",
+        "secoda",
+    ),
+    "disabled_for_operators": Option(
+        "string",
+        "",
+        "Comma-separated operator import paths (subclasses included) whose tasks report nothing.",
+        "airflow.providers.standard.operators.empty.EmptyOperator",
+    ),
+    "extractors": Option(
+        "string",
+        "",
+        "Comma-separated `module:Class` paths of your own extractors; they take precedence over "
+        "extractors from installed packages and the built-in ones.",
+        "my_company.lineage:CopyExtractor",
+    ),
+    "extract_timeout": Option(
+        "float", "2.0", "Seconds an extractor may run on the task's path before it is cut off."
+    ),
+    "allow_insecure_http": Option(
+        "boolean",
+        "False",
+        "Allow a plain http:// Secoda host that is not a loopback address. The API key would travel "
+        "in clear: leave this off outside a test network.",
+    ),
+    "spool_dir": Option(
+        "string",
+        "",
+        "Directory of the durable event spool. Empty means $AIRFLOW_HOME/secoda/spool.",
+        "/var/lib/airflow/secoda-spool",
+    ),
+    "spool_fsync": Option(
+        "boolean",
+        "True",
+        "fsync each spooled event before the hook returns (survives a power cut; costs ~0.1-1 ms).",
+    ),
+    "spool_max_mb": Option(
+        "integer", "256", "Largest size of the spool; beyond it the oldest events are evicted (and counted)."
+    ),
+    "spool_max_files": Option(
+        "integer", "100000", "Largest number of spooled events; beyond it the oldest are evicted (and counted)."
+    ),
+    "flush_timeout": Option(
+        "float",
+        "2.0",
+        "Seconds a task may spend at its end delivering spooled events. What is left stays spooled "
+        "for the next flush.",
+    ),
+    "request_timeout": Option(
+        "float", "1.0", "Upper bound in seconds for one HTTP request to Secoda (connect and read)."
+    ),
+    "max_event_kb": Option(
+        "integer",
+        "512",
+        "Largest event body; larger events are trimmed field by field with a visible marker, never dropped.",
+    ),
+    "trigger_extraction": Option(
+        "string",
+        "off",
+        "`after_dag_run` asks Secoda to run an extraction (processing pushed events) after DAG runs "
+        "end, at most once per trigger_min_interval. `off` leaves it to you.",
+        "after_dag_run",
+    ),
+    "trigger_min_interval": Option(
+        "integer", "600", "Least number of seconds between two extraction triggers per integration."
+    ),
+}
+
+
+# Warn once per (option, value): a config typo must not flood task logs.
+_warned: set[tuple[str, str]] = set()
+
+
+def _raw(key: str) -> str:
+    """The configured text of ``[secoda] key``, or its default."""
+    default = OPTIONS[key].default
+    try:
+        from airflow.configuration import conf
+
+        value = conf.get(SECTION, key, fallback=default)
+    except Exception:  # Airflow missing or its config broken: env var, then default.
+        value = os.environ.get(f"AIRFLOW__{SECTION.upper()}__{key.upper()}", default)
+    return default if value is None else str(value).strip()
+
+
+def _invalid(key: str, value: str, expected: str) -> None:
+    if (key, value) not in _warned:
+        _warned.add((key, value))
+        log.warning(
+            "secoda-listener: [%s] %s = %r is not %s; using the default %r.",
+            SECTION,
+            key,
+            value,
+            expected,
+            OPTIONS[key].default,
+        )
+
+
+def _bool(key: str) -> bool:
+    value = _raw(key)
+    lowered = value.lower()
+    if lowered in ("true", "t", "1", "yes", "y", "on"):
+        return True
+    if lowered in ("false", "f", "0", "no", "n", "off"):
+        return False
+    _invalid(key, value, "a boolean (True/False)")
+    return OPTIONS[key].default == "True"
+
+
+def _number(key: str, kind: Callable[[str], float], minimum: float) -> float:
+    value = _raw(key)
+    try:
+        number = kind(value)
+    except ValueError:
+        _invalid(key, value, f"a number >= {minimum}")
+        return kind(OPTIONS[key].default)
+    if number < minimum:
+        _invalid(key, value, f"a number >= {minimum}")
+        return kind(OPTIONS[key].default)
+    return number
+
+
+def _list(key: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in _raw(key).split(",") if item.strip())
+
+
+def _choice(key: str, choices: tuple[str, ...]) -> str:
+    value = _raw(key).lower()
+    if value in choices:
+        return value
+    _invalid(key, value, "one of " + ", ".join(choices))
+    return OPTIONS[key].default
+
+
+def enabled() -> bool:
+    """``[secoda] enabled``: False turns the plugin off."""
+    return _bool("enabled")
+
+
+def conn_id() -> str:
+    """``[secoda] conn_id``: the Airflow connection that points at Secoda."""
+    return _raw("conn_id") or OPTIONS["conn_id"].default
+
+
+def opt_out_tags() -> frozenset[str]:
+    """``[secoda] opt_out_tags``: DAG tags that switch reporting off for a DAG."""
+    return frozenset(_list("opt_out_tags"))
+
+
+def only_tags() -> frozenset[str]:
+    """``[secoda] only_tags``: when not empty, only DAGs with one of these tags report."""
+    return frozenset(_list("only_tags"))
+
+
+def disabled_for_operators() -> tuple[str, ...]:
+    """``[secoda] disabled_for_operators``: operator import paths that report nothing."""
+    return _list("disabled_for_operators")
+
+
+def extractors() -> tuple[str, ...]:
+    """``[secoda] extractors``: ``module:Class`` paths of user extractors."""
+    return _list("extractors")
+
+
+def extract_timeout() -> float:
+    """``[secoda] extract_timeout``: seconds an extractor may run."""
+    return _number("extract_timeout", float, 0.01)
+
+
+def allow_insecure_http() -> bool:
+    """``[secoda] allow_insecure_http``: allow plain http:// to a non-loopback host."""
+    return _bool("allow_insecure_http")
+
+
+def spool_dir() -> str:
+    """``[secoda] spool_dir``: where events wait for delivery."""
+    configured = _raw("spool_dir")
+    if configured:
+        return os.path.expanduser(configured)
+    airflow_home = os.environ.get("AIRFLOW_HOME") or os.path.expanduser("~/airflow")
+    return os.path.join(airflow_home, "secoda", "spool")
+
+
+def spool_fsync() -> bool:
+    """``[secoda] spool_fsync``: fsync every spooled event."""
+    return _bool("spool_fsync")
+
+
+def spool_max_mb() -> int:
+    """``[secoda] spool_max_mb``: size cap of the spool in MiB."""
+    return int(_number("spool_max_mb", int, 1))
+
+
+def spool_max_files() -> int:
+    """``[secoda] spool_max_files``: cap on the number of spooled events."""
+    return int(_number("spool_max_files", int, 10))
+
+
+def flush_timeout() -> float:
+    """``[secoda] flush_timeout``: the end-of-task delivery budget in seconds."""
+    return _number("flush_timeout", float, 0.0)
+
+
+def request_timeout() -> float:
+    """``[secoda] request_timeout``: cap on one HTTP request in seconds."""
+    return _number("request_timeout", float, 0.05)
+
+
+def max_event_bytes() -> int:
+    """``[secoda] max_event_kb``: events larger than this are trimmed (returned in bytes)."""
+    return int(_number("max_event_kb", int, 4)) * 1024
+
+
+def trigger_extraction() -> str:
+    """``[secoda] trigger_extraction``: ``off`` or ``after_dag_run``."""
+    return _choice("trigger_extraction", ("off", "after_dag_run"))
+
+
+def trigger_min_interval() -> int:
+    """``[secoda] trigger_min_interval``: seconds between two extraction triggers."""
+    return int(_number("trigger_min_interval", int, 0))

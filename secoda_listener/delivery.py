@@ -1,0 +1,85 @@
+"""This process's way out: the outbox built from ``[secoda]``, and when it flushes.
+
+The listener calls :func:`put` on every hook and :func:`flush` when a task
+ends. Because an Airflow 3 task process ends with ``os._exit`` (no ``atexit``
+registered at import time runs) and Airflow 2.10 runs no ``atexit`` in the
+task child, the exit handler is registered from inside a hook, and
+``before_stopping`` calls :func:`flush_pending` as well.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+from typing import Any
+
+from secoda_listener import conf
+from secoda_listener.connection import resolve_endpoint
+from secoda_listener.outbox import Outbox
+
+_outbox: Outbox | None = None
+_outbox_pid: int | None = None
+_pending = 0  # records put by this process since its last flush
+_exit_registered_pid: int | None = None
+
+
+def get_outbox() -> Outbox:
+    """The process's outbox; rebuilt after a fork (a pid change restarts what we own)."""
+    global _outbox, _outbox_pid, _pending
+    if _outbox is None or _outbox_pid != os.getpid():
+        _outbox = Outbox(
+            conf.spool_dir(),
+            resolve_endpoint=resolve_endpoint,
+            max_bytes=conf.spool_max_mb() * 1024 * 1024,
+            max_files=conf.spool_max_files(),
+            fsync=conf.spool_fsync(),
+            flush_timeout=conf.flush_timeout(),
+            request_timeout=conf.request_timeout(),
+        )
+        _outbox_pid = os.getpid()
+        _pending = 0
+    return _outbox
+
+
+def put(record: dict[str, Any]) -> str:
+    """Spool one record; returns what happened in words. Never raises."""
+    global _pending
+    placed = get_outbox().put(record)
+    _pending += 1
+    return placed
+
+
+def flush(timeout: float | None = None) -> str:
+    """Deliver what is spooled within ``timeout`` (default ``flush_timeout``); a summary."""
+    global _pending
+    _pending = 0
+    return describe(get_outbox().flush(timeout))
+
+
+def flush_pending() -> None:
+    """Flush only if this process put something since its last flush."""
+    if _pending:
+        flush()
+
+
+def deliver_at_exit() -> None:
+    """Register, once per process and from inside a hook, a bounded flush at exit."""
+    global _exit_registered_pid
+    if _exit_registered_pid != os.getpid():
+        _exit_registered_pid = os.getpid()
+        atexit.register(flush_pending)
+
+
+def describe(result: Any) -> str:
+    """One short line for the task log."""
+    parts = [f"{result.sent} sent"]
+    if result.remaining:
+        parts.append(f"{result.remaining} left spooled for a later flush")
+    if result.failed:
+        parts.append(f"{result.failed} rejected (see `secoda-listener status`)")
+    if getattr(result, "skipped_backoff", False):
+        parts.append("Secoda is backing off")
+    errors = getattr(result, "errors", ())
+    if errors:
+        parts.append(str(errors[0]))
+    return ", ".join(parts)
