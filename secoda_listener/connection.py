@@ -23,7 +23,7 @@ _HOW_TO_CREATE = (
 )
 
 
-def _get_connection(conn_id: str) -> Any:
+def get_airflow_connection(conn_id: str) -> Any:
     """The Airflow connection ``conn_id``, wherever this process may read it from.
 
     In an Airflow 3 task process connections come through the task SDK (the
@@ -45,13 +45,10 @@ def _get_connection(conn_id: str) -> Any:
         return Connection.get_connection_from_secrets(conn_id)
     except Exception as exc:
         errors.append(type(exc).__name__)
-    raise ConnectionNotFound(
-        f"the Airflow connection {conn_id!r} for Secoda was not found ({', '.join(errors)}); "
-        + _HOW_TO_CREATE.format(conn_id=conn_id)
-    )
+    raise ConnectionNotFound(f"the Airflow connection {conn_id!r} was not found ({', '.join(errors)})")
 
 
-def _extras(connection: Any) -> dict[str, Any]:
+def connection_extras(connection: Any) -> dict[str, Any]:
     try:
         extra = connection.extra_dejson
     except Exception:
@@ -107,7 +104,7 @@ def endpoint_from_connection(connection: Any, conn_id: str, allow_http: bool) ->
         missing.append("host (e.g. https://api.secoda.co/api/v1/)")
     if not connection.password:
         missing.append("password (the Secoda API key)")
-    integration_id = _extras(connection).get("integration_id")
+    integration_id = connection_extras(connection).get("integration_id")
     if not integration_id:
         missing.append('extra {"integration_id": "..."}')
     if missing:
@@ -118,5 +115,8 @@ def endpoint_from_connection(connection: Any, conn_id: str, allow_http: bool) ->
 
 def resolve_endpoint(conn_id: str) -> Endpoint:
     """The endpoint for ``conn_id``; raises :class:`ConfigError` with a fix in its message."""
-    connection = _get_connection(conn_id)
+    try:
+        connection = get_airflow_connection(conn_id)
+    except ConnectionNotFound as exc:
+        raise ConnectionNotFound(f"{exc}; Secoda needs it: " + _HOW_TO_CREATE.format(conn_id=conn_id)) from None
     return endpoint_from_connection(connection, conn_id, conf.allow_insecure_http())

@@ -15,36 +15,38 @@ from typing import Any
 
 from secoda_listener import conf
 from secoda_listener.connection import resolve_endpoint
+from secoda_listener import outbox
 from secoda_listener.outbox import Outbox
 
-_outbox: Outbox | None = None
-_outbox_pid: int | None = None
 _pending = 0  # records put by this process since its last flush
+_pending_pid: int | None = None
 _exit_registered_pid: int | None = None
+
+
+def outbox_from_conf() -> Outbox:
+    """An outbox configured by ``[secoda]``."""
+    return Outbox(
+        conf.spool_dir(),
+        resolve_endpoint=resolve_endpoint,
+        max_bytes=conf.spool_max_mb() * 1024 * 1024,
+        max_files=conf.spool_max_files(),
+        fsync=conf.spool_fsync(),
+        flush_timeout=conf.flush_timeout(),
+        request_timeout=conf.request_timeout(),
+    )
 
 
 def get_outbox() -> Outbox:
     """The process's outbox; rebuilt after a fork (a pid change restarts what we own)."""
-    global _outbox, _outbox_pid, _pending
-    if _outbox is None or _outbox_pid != os.getpid():
-        _outbox = Outbox(
-            conf.spool_dir(),
-            resolve_endpoint=resolve_endpoint,
-            max_bytes=conf.spool_max_mb() * 1024 * 1024,
-            max_files=conf.spool_max_files(),
-            fsync=conf.spool_fsync(),
-            flush_timeout=conf.flush_timeout(),
-            request_timeout=conf.request_timeout(),
-        )
-        _outbox_pid = os.getpid()
-        _pending = 0
-    return _outbox
+    return outbox.get_outbox(outbox_from_conf)
 
 
 def put(record: dict[str, Any]) -> str:
     """Spool one record; returns what happened in words. Never raises."""
-    global _pending
+    global _pending, _pending_pid
     placed = get_outbox().put(record)
+    if _pending_pid != os.getpid():  # a forked child owes nothing its parent put
+        _pending, _pending_pid = 0, os.getpid()
     _pending += 1
     return placed
 
@@ -58,7 +60,7 @@ def flush(timeout: float | None = None) -> str:
 
 def flush_pending() -> None:
     """Flush only if this process put something since its last flush."""
-    if _pending:
+    if _pending and _pending_pid == os.getpid():
         flush()
 
 

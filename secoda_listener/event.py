@@ -98,7 +98,7 @@ class Event:
 
     def to_body(self) -> dict[str, Any]:
         """The JSON-able request body. Task-only keys are left out of DAG-run events."""
-        body = attrs.asdict(self, recurse=True, retain_collection_types=False)
+        body = attrs.asdict(self, recurse=True)
         if self.task_instance is None:
             del body["task_instance"]
         if self.lineage is None:

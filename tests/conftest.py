@@ -1,0 +1,52 @@
+"""Shared fixtures: a migrated Airflow home, the local receiver, a spool directory."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+from tests.support.airflow_home import EXAMPLE_DAGS, TEST_DAGS, AirflowHome, DagRun, secoda_connection
+
+API_KEY = "sk-test-THE-API-KEY-must-not-leak"
+
+
+@pytest.fixture(scope="session")
+def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> AirflowHome:
+    """An Airflow home with a migrated SQLite database and the example and test DAGs."""
+    root = tmp_path_factory.mktemp("airflow_home")
+    dags = root / "dags"
+    dags.mkdir()
+    for source in (EXAMPLE_DAGS, TEST_DAGS):
+        for item in source.iterdir():
+            if item.suffix in (".py", ".sql") or item.name == ".airflowignore":
+                shutil.copy(item, dags / item.name)
+    home = AirflowHome(path=root, dags_folder=dags)
+    home.migrate()
+    return home
+
+
+@pytest.fixture
+def receiver(tmp_path: Path) -> Iterator["Receiver"]:  # noqa: F821
+    from secoda_listener.receiver import Receiver
+
+    with Receiver(store=tmp_path / "received.jsonl", api_key=API_KEY) as running:
+        yield running
+
+
+@pytest.fixture
+def run_dag(airflow_home: AirflowHome, receiver, tmp_path: Path) -> Callable[..., DagRun]:
+    """Run a DAG with the plugin pointed at the receiver; extra ``[secoda]`` options as kwargs."""
+
+    def run(dag_id: str, env: dict[str, str] | None = None, **secoda_options: str) -> DagRun:
+        extra = {
+            "AIRFLOW_CONN_SECODA_DEFAULT": secoda_connection(receiver.url, API_KEY),
+            "AIRFLOW__SECODA__SPOOL_DIR": str(tmp_path / "spool"),
+        }
+        extra.update({f"AIRFLOW__SECODA__{key.upper()}": str(value) for key, value in secoda_options.items()})
+        extra.update(env or {})
+        return airflow_home.dags_test(dag_id, extra_env=extra)
+
+    return run

@@ -1,0 +1,109 @@
+"""End to end: real Airflow runs DAG files, the plugin (loaded through its entry
+point) reports to the local receiver over HTTP, and we assert on what arrived."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+
+from tests.conftest import API_KEY
+
+
+def _events(receiver) -> list[dict]:
+    return [record["body"] for record in receiver.received()]
+
+
+def _by_type(events: list[dict]) -> dict[str, list[dict]]:
+    grouped: dict[str, list[dict]] = {}
+    for body in events:
+        grouped.setdefault(body["event_type"], []).append(body)
+    return grouped
+
+
+def test_successful_dag_reports_every_task_and_the_dag_run(run_dag, receiver):
+    result = run_dag("secoda_e2e_success")
+    assert result.returncode == 0, result.output[-3000:]
+    events = _events(receiver)
+    grouped = _by_type(events)
+    tasks = {(e["task_instance"]["task_id"], e["event_type"]) for e in events if "task_instance" in e}
+    assert tasks == {
+        ("say_hello", "task_running"),
+        ("say_hello", "task_success"),
+        ("sleep_a_bit", "task_running"),
+        ("sleep_a_bit", "task_success"),
+    }
+    # `airflow dags test` fires no dag_run_running (no scheduler); success it does.
+    assert len(grouped["dag_run_success"]) == 1
+    dag_event = grouped["dag_run_success"][0]
+    assert dag_event["dag"]["dag_id"] == "secoda_e2e_success"
+    assert "task_instance" not in dag_event and "lineage" not in dag_event
+    assert dag_event["dag_run"]["state"] == "success"
+
+    # Every event id is a UUID, unique, and arrived once.
+    ids = [e["event_id"] for e in events]
+    assert len(ids) == len(set(ids))
+    for event_id in ids:
+        uuid.UUID(event_id)
+
+    success = next(e for e in grouped["task_success"] if e["task_instance"]["task_id"] == "say_hello")
+    ti = success["task_instance"]
+    # The callback provider's keys keep their meaning...
+    for key in ("task_id", "dag_id", "start_date", "end_date", "state", "try_number", "hostname", "max_tries", "sql"):
+        assert key in ti
+    assert ti["state"] == "success" and ti["dag_id"] == "secoda_e2e_success"
+    assert ti["sql"] is None
+    # ...and ours sit beside them.
+    assert ti["operator"].endswith(".BashOperator")
+    assert ti["map_index"] == -1
+    assert ti["run_id"] == success["dag_run"]["run_id"]
+    assert "error" not in ti
+    assert success["producer"].startswith("secoda-listener/")
+    assert dt.datetime.fromisoformat(success["event_time"]).tzinfo is not None
+    assert set(success["dag"]["tags"]) == {"e2e", "team:data"}
+    assert success["dag"]["description"] == "two tasks that succeed"
+    assert success["lineage"] == {"inputs": [], "outputs": [], "errors": []} or "inputs" in success["lineage"]
+    assert success["dag_run"]["logical_date"] is not None
+
+
+def test_requests_use_the_documented_path_and_bearer_key(run_dag, receiver):
+    run_dag("secoda_e2e_success")
+    records = receiver.received()
+    assert records, "nothing arrived"
+    assert all(r["path"] == "/api/v1/integration/run_logs/it-1/ingest/" for r in records)
+    assert all(r.get("authorized", True) for r in records)
+    assert API_KEY not in json.dumps(records)
+
+
+def test_failing_task_reports_task_failed_with_the_error(run_dag, receiver):
+    run_dag("secoda_e2e_failure")
+    grouped = _by_type(_events(receiver))
+    failed = grouped["task_failed"]
+    assert len(failed) == 1
+    ti = failed[0]["task_instance"]
+    assert ti["task_id"] == "explode" and ti["state"] == "failed"
+    assert "boom: the task failed on purpose" in ti["error"]
+    assert len(grouped["dag_run_failed"]) == 1
+    assert "task_success" not in grouped
+
+
+def test_opted_out_dag_sends_nothing_and_writes_nothing(run_dag, receiver, tmp_path):
+    result = run_dag("secoda_e2e_opted_out")
+    assert result.returncode == 0, result.output[-3000:]
+    assert receiver.received() == []
+    spool = tmp_path / "spool"
+    assert not spool.exists() or not any(p.is_file() for p in spool.rglob("*"))
+
+
+def test_plugin_disabled_sends_nothing(run_dag, receiver):
+    run_dag("secoda_e2e_success", enabled="False")
+    assert receiver.received() == []
+
+
+def test_dag_params_override_the_connection(run_dag, receiver):
+    from tests.support.airflow_home import secoda_connection
+
+    other = secoda_connection(receiver.url, API_KEY, integration_id="it-other")
+    run_dag("secoda_e2e_conn_override", env={"AIRFLOW_CONN_SECODA_OTHER": other})
+    records = receiver.received()
+    assert records and all(r["integration_id"] == "it-other" for r in records)

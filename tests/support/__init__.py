@@ -1,0 +1,1 @@
+"""Helpers the tests share: a throwaway Airflow home and a throwaway Postgres."""
