@@ -1,0 +1,27 @@
+"""Table-level lineage of SQL text (Snowflake, Postgres, generic), built on sqlparse.
+
+    >>> lineage = extract_lineage("INSERT INTO t SELECT * FROM s", "postgres")
+    >>> [str(n) for n in lineage.inputs], [str(n) for n in lineage.outputs]
+    (['s'], ['t'])
+
+The contract is ``/work/shared/spec/sql-lineage.md``.  Module map, one job each:
+
+* ``names``      identifiers, table names, folding, equality, printing
+* ``lineage``    the result type and its collector
+* ``tokens``     sqlparse's lexer reduced to flat significant tokens
+* ``fastlex``    one-regex tokenizer for texts too big for the budget
+* ``script``     psql clean-up and statement splitting
+* ``resolver``   current database/schema and session variables
+* ``reader``     per-statement token access, name reading, CTE scopes
+* ``query``      SELECT/WITH/FROM/JOIN/subquery reading
+* ``dml``, ``ddl``, ``copying``, ``session``   per-statement-kind readers
+* ``statements`` dispatch by statement kind
+* ``fallback``   bounded flat scan when structured reading gives up
+* ``extract``    the never-failing, time-bounded entry point
+"""
+
+from secoda_listener.sql.extract import extract_lineage
+from secoda_listener.sql.lineage import SqlLineage
+from secoda_listener.sql.names import Identifier, TableName
+
+__all__ = ["Identifier", "SqlLineage", "TableName", "extract_lineage"]

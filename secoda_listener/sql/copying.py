@@ -1,0 +1,68 @@
+"""COPY in both dialects.
+
+Snowflake ``COPY INTO <table> FROM <stage|url|(query over stage)>`` loads a
+table (output); ``COPY INTO <@stage|'url'> FROM <table|(query)>`` unloads
+(inputs only).  Postgres ``COPY t FROM ...`` loads t, ``COPY t TO ...`` and
+``COPY (query) TO ...`` read.  Stages, files, STDIN/STDOUT and PROGRAM are
+never tables.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from secoda_listener.sql.query import paren, query_start, skip_stage
+from secoda_listener.sql.reader import Reader, Scope
+from secoda_listener.sql.tokens import AT, STRING
+
+
+def copy(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+    k += 1  # COPY
+    word = r.word(k)
+    if word == "INTO":
+        _copy_into(r, k + 1, j, scope)
+    elif word == "FILES":
+        return  # Snowflake COPY FILES INTO @stage: files only
+    else:
+        _pg_copy(r, k, j, scope)
+
+
+def _pg_copy(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+    if r.is_p(k, "("):  # COPY (query) TO ...
+        paren(r, k, scope)
+        return
+    parts, k = r.read_name(k, j)
+    if r.is_p(k, "("):
+        k = r.after(k, j)  # column list
+    direction = r.word(k)
+    if direction == "FROM":
+        r.output(parts)
+    elif direction == "TO":
+        r.input(parts, scope)
+
+
+def _copy_into(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+    if k >= j:
+        return
+    tok = r.toks[k]
+    if tok.kind in (AT, STRING):  # unload to a stage or URL
+        k = skip_stage(r, k, j) if tok.kind == AT else k + 1
+        while k < j and r.word(k) != "FROM":
+            k = r.after(k, j) if r.is_p(k, "(") else k + 1
+        _source(r, k + 1, j, scope)
+        return
+    parts, k = r.read_name(k, j)
+    r.output(parts)
+    if r.is_p(k, "(") and not query_start(r, k + 1, r.match[k]):
+        k = r.after(k, j)  # column list
+    if r.word(k) == "FROM" and r.is_p(k + 1, "("):
+        paren(r, k + 1, scope)  # transformation query over a stage
+
+
+def _source(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+    if k >= j:
+        return
+    if r.is_p(k, "("):
+        paren(r, k, scope)
+    elif r.toks[k].kind not in (AT, STRING):
+        r.read_input(k, j, scope)

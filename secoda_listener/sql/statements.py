@@ -1,0 +1,143 @@
+"""One statement: pick the reader for its kind, or know that it has no lineage."""
+
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+from secoda_listener.sql import copying, ddl, dml, session
+from secoda_listener.sql.fallback import flat_scan
+from secoda_listener.sql.query import query
+from secoda_listener.sql.reader import Reader, Scope
+from secoda_listener.sql.tokens import OTHER, PUNCT, string_value
+
+Handler = Callable[[Reader, int, int, Optional[Scope]], None]
+
+
+def _select(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+    query(r, k, j, scope, top=True)
+
+
+HANDLERS: dict[str, Handler] = {
+    "SELECT": _select,
+    "WITH": _select,
+    "VALUES": _select,
+    "TABLE": _select,
+    "(": _select,
+    "INSERT": dml.insert,
+    "REPLACE": dml.insert,  # MySQL-style REPLACE INTO, for the generic dialect
+    "UPSERT": dml.insert,
+    "UPDATE": dml.update,
+    "DELETE": dml.delete,
+    "MERGE": dml.merge,
+    "CREATE": ddl.create,
+    "DROP": ddl.drop,
+    "ALTER": ddl.alter,
+    "TRUNCATE": ddl.truncate,
+    "UNDROP": ddl.undrop,
+    "REFRESH": ddl.refresh,
+    "COPY": copying.copy,
+    "USE": session.use,
+    "SET": session.set_,
+    "RESET": session.reset,
+    "UNSET": session.unset,
+}
+
+# Statements recognised as moving no data (spec rule 5 and their relatives).
+NO_LINEAGE = frozenset(
+    {
+        "GRANT", "REVOKE", "COMMENT", "ANALYZE", "ANALYSE", "VACUUM", "CALL", "SHOW", "DESCRIBE",
+        "DESC", "LIST", "LS", "COMMIT", "ROLLBACK", "ABORT", "END", "SAVEPOINT", "RELEASE", "LOCK",
+        "NOTIFY", "LISTEN", "UNLISTEN", "DISCARD", "DEALLOCATE", "PREPARE", "EXPLAIN", "PUT", "GET",
+        "REMOVE", "RM", "CLUSTER", "REINDEX", "CHECKPOINT", "DO", "FETCH", "CLOSE", "MOVE",
+        "SECURITY", "LOAD", "RETURN", "LET", "OPEN", "EXCEPTION", "RAISE", "IF", "ELSE", "ELSEIF",
+        "FOR", "LOOP", "WHILE", "REPEAT", "BREAK", "CONTINUE", "AWAIT", "CANCEL", "UNLOAD_HISTORY",
+        "START", "IMPORT", "REASSIGN", "LABEL", "SUMMARIZE", "RESUME", "SUSPEND",
+    }
+)
+# BEGIN followed by one of these starts a transaction, not a script block.
+_TRANSACTION_WORDS = frozenset({"", "TRANSACTION", "WORK", "ISOLATION", "NAME", "READ", "DEFERRABLE", "NOT"})
+
+
+def body_reader(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+    """Data-modifying statement inside a query (``WITH x AS (DELETE ...) INSERT ...``)."""
+    handler = HANDLERS.get(r.word(k))
+    if handler is not None:
+        handler(r, k, j, scope)
+
+
+def read_statement(r: Reader, run_nested: Callable[[str], None]) -> Optional[str]:
+    """Read the statement held by ``r``; returns a problem description or None.
+
+    ``run_nested`` reads SQL text found inside the statement (Snowflake
+    ``EXECUTE IMMEDIATE '...'``) with the same session state.
+    """
+    if r.n == 0:
+        return None
+    k = 0
+    first = r.word(0)
+    # Snowflake Scripting / PL blocks: "BEGIN INSERT ...;" and "DECLARE ... BEGIN ...".
+    if first == "DECLARE":
+        k = _after_declare(r)
+        if k < 0:
+            return None
+        first = r.word(k)
+    while first == "BEGIN" and r.word(k + 1) not in _TRANSACTION_WORDS:
+        k += 1
+        first = r.word(k)
+    if first == "BEGIN":
+        return None
+    if first == "EXECUTE":
+        if r.word(k + 1) == "IMMEDIATE" and k + 2 < r.n:
+            body = string_value(r.toks[k + 2].text)
+            if body:
+                run_nested(body)
+        return None
+    key = first or (r.toks[k].text if r.toks[k].kind == PUNCT else "")
+    handler = HANDLERS.get(key)
+    if handler is not None:
+        handler(r, k, r.n, None)
+        return _health(r)
+    if first in NO_LINEAGE:
+        return None
+    r.fallback_used = True
+    flat_scan(r, k, r.n, None)
+    return f"unrecognised statement starting with {r.toks[k].text[:40]!r}"
+
+
+def _after_declare(r: Reader) -> int:
+    """Index of the statement after a DECLARE section, or -1 if there is none.
+
+    ``DECLARE c CURSOR FOR SELECT ...`` is read as its query.
+    """
+    for k in range(1, r.n):
+        word = r.word(k)
+        if word == "BEGIN":
+            return k + 1
+        if word == "FOR" and r.word(k + 1) in ("SELECT", "WITH"):
+            return k + 1
+    return -1
+
+
+def _health(r: Reader) -> Optional[str]:
+    """Describe visible damage: lexer errors, unbalanced parentheses, truncation."""
+    problems = []
+    if any(tok.kind == OTHER for tok in r.toks):
+        problems.append("unrecognised characters (unterminated string or quote?)")
+    if any(m == r.n for m in r.match) or any(
+        tok.kind == PUNCT and tok.text == ")" and r.match[i] < 0 for i, tok in enumerate(r.toks)
+    ):
+        problems.append("unbalanced parentheses")
+    last = r.toks[-1]
+    if last.up in _DANGLING or (last.kind == PUNCT and last.text in ",.("):
+        problems.append(f"statement ends unexpectedly after {last.text!r}")
+    if r.fallback_used:
+        problems.append("nesting too deep; inner part scanned without structure")
+    return "; ".join(problems) or None
+
+
+_DANGLING = frozenset(
+    {
+        "FROM", "JOIN", "ON", "WHERE", "SELECT", "INTO", "AND", "OR", "BY", "SET", "AS", "USING",
+        "TABLE", "VIEW", "WITH", "UNION", "HAVING", "=", "IN",
+    }
+)

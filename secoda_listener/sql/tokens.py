@@ -1,0 +1,146 @@
+"""Significant tokens of a SQL text, produced by sqlparse's lexer.
+
+Only the lexer of sqlparse is used: its grouping pass is both slow (~2 ms a
+statement) and refuses deep or long input.  The lexer's output is reduced to
+a flat list of :class:`Tok` (whitespace and comments dropped, multi-word
+keywords such as ``LEFT OUTER JOIN`` split back into words) which the
+statement readers walk with plain indexes.
+"""
+
+from __future__ import annotations
+
+import re
+from sqlparse import tokens as T
+from sqlparse.lexer import Lexer
+
+# Token kinds.  Plain ints: compared millions of times on big inputs.
+WORD = 1  # unquoted identifier or keyword
+QUOTED = 2  # "quoted identifier" (also `backticks` and [brackets])
+STRING = 3  # 'string' or $$dollar string$$
+NUMBER = 4
+PUNCT = 5  # ( ) , . ; :: : [ ]
+OP = 6  # operators, including * and @ that is not a name
+PLACEHOLDER = 7  # ? %s %(x)s :x $1 $var
+AT = 8  # @name (a stage, or a T-SQL variable)
+OTHER = 9  # lexer errors, psql commands, anything unexpected
+
+
+class Tok:
+    """One significant token: kind, text as written, upper-cased text, offsets."""
+
+    __slots__ = ("kind", "text", "up", "start", "end")
+
+    def __init__(self, kind: int, text: str, start: int) -> None:
+        self.kind = kind
+        self.text = text
+        self.up = text.upper() if kind == WORD else text
+        self.start = start
+        self.end = start + len(text)
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"Tok({self.kind}, {self.text!r})"
+
+
+def _private_lexer() -> Lexer:
+    # sqlparse's default lexer is a process-wide singleton that other code in
+    # the Airflow process may reconfigure; a private instance is immune.
+    lexer = Lexer()
+    lexer.default_initialization()
+    return lexer
+
+
+_LEXER = _private_lexer()
+_WORDS = re.compile(r"\S+")
+
+
+def _kind(ttype: T._TokenType, value: str) -> int:
+    if ttype in T.Name.Placeholder:
+        return PLACEHOLDER
+    if ttype in T.String.Symbol:
+        return QUOTED
+    if ttype in T.Literal.String or ttype is T.Literal:
+        return STRING
+    if ttype in T.Number:
+        return NUMBER
+    if ttype in T.Name:
+        if value[:1] in "`[":
+            return QUOTED
+        if value[:1] in "@#":
+            return AT
+        return WORD
+    if ttype in T.Keyword:
+        return WORD
+    if value in ("{", "}"):
+        return PUNCT  # Snowflake object constants {'k': v}: valid SQL, not damage
+    if ttype in T.Punctuation:
+        return PUNCT
+    if ttype in T.Operator.Comparison and value[:1].isalpha():
+        return WORD  # LIKE / NOT ILIKE: words to us (CREATE TABLE t (LIKE s))
+    if ttype in T.Operator or ttype in T.Wildcard or ttype in T.Assignment:
+        return AT if value[:1] == "@" else OP
+    return OTHER
+
+
+def lex(text: str) -> list[Tok]:
+    """Tokenize ``text`` with sqlparse, keeping only the significant tokens."""
+    out: list[Tok] = []
+    pos = 0
+    for ttype, value in _LEXER.get_tokens(text):
+        start = pos
+        pos += len(value)
+        if ttype in T.Whitespace or ttype in T.Newline or ttype in T.Comment:
+            continue
+        if value == "/" and text.startswith("/*", start):
+            break  # an unterminated block comment: the rest is comment text
+        kind = _kind(ttype, value)
+        if kind == WORD and (" " in value or "\t" in value or "\n" in value or "\r" in value):
+            # sqlparse glues some keyword sequences (LEFT OUTER JOIN, IF NOT
+            # EXISTS, CREATE OR REPLACE): split them so readers see words.
+            for m in _WORDS.finditer(value):
+                word = m.group()
+                out.append(Tok(STRING if word[:1] == "'" else WORD, word, start + m.start()))
+            continue
+        out.append(Tok(kind, value, start))
+    return out
+
+
+def match_parens(toks: list[Tok]) -> list[int]:
+    """For each ``(`` the index of its ``)`` (or len(toks) if unclosed), else -1.
+
+    Iterative, so 500-deep nesting costs nothing special.
+    """
+    n = len(toks)
+    match = [-1] * n
+    stack: list[int] = []
+    for i, tok in enumerate(toks):
+        if tok.kind != PUNCT:
+            continue
+        if tok.text == "(":
+            stack.append(i)
+        elif tok.text == ")" and stack:
+            opener = stack.pop()
+            match[opener] = i
+            match[i] = opener
+    for opener in stack:
+        match[opener] = n
+    return match
+
+
+def unquote(text: str) -> str:
+    """Text of a quoted identifier token without its quotes."""
+    if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+        return text[1:-1].replace('""', '"')
+    if len(text) >= 2 and text[0] in "`[":
+        return text[1:-1]
+    return text
+
+
+def string_value(text: str) -> str | None:
+    """Content of a string literal token ('x', E'x', $$x$$, $tag$x$tag$)."""
+    if len(text) >= 2 and text[0] == "'" and text[-1] == "'":
+        return text[1:-1].replace("''", "'").replace("\\'", "'")
+    if text.startswith("$"):
+        close = text.find("$", 1)
+        if close > 0 and text.endswith(text[: close + 1]) and len(text) >= 2 * (close + 1):
+            return text[close + 1 : len(text) - close - 1]
+    return None
