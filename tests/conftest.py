@@ -40,13 +40,25 @@ def receiver(tmp_path: Path) -> Iterator["Receiver"]:  # noqa: F821
 def run_dag(airflow_home: AirflowHome, receiver, tmp_path: Path) -> Callable[..., DagRun]:
     """Run a DAG with the plugin pointed at the receiver; extra ``[secoda]`` options as kwargs."""
 
-    def run(dag_id: str, env: dict[str, str] | None = None, **secoda_options: str) -> DagRun:
+    def run(dag_id: str, env: dict[str, str] | None = None, fakesnow: bool = False, **secoda_options: str) -> DagRun:
         extra = {
             "AIRFLOW_CONN_SECODA_DEFAULT": secoda_connection(receiver.url, API_KEY),
             "AIRFLOW__SECODA__SPOOL_DIR": str(tmp_path / "spool"),
         }
         extra.update({f"AIRFLOW__SECODA__{key.upper()}": str(value) for key, value in secoda_options.items()})
         extra.update(env or {})
-        return airflow_home.dags_test(dag_id, extra_env=extra)
+        return airflow_home.dags_test(dag_id, extra_env=extra, fakesnow=fakesnow)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator["LocalPostgres"]:  # noqa: F821
+    """A real Postgres server on 127.0.0.1 for the whole session."""
+    from tests.support.postgres import LocalPostgres
+
+    server = LocalPostgres.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -54,16 +54,24 @@ class AirflowHome:
                 "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.path / 'airflow.db'}",
                 "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
                 "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-                "PYTHONPATH": str(REPO / "dags_example"),
+                "PYTHONPATH": os.pathsep.join([str(REPO / "dags_example"), str(REPO)]),
             }
         )
         env.update(extra or {})
         return env
 
-    def airflow(self, *args: str, extra_env: Mapping[str, str] | None = None, timeout: float = 300) -> DagRun:
+    def airflow(
+        self,
+        *args: str,
+        extra_env: Mapping[str, str] | None = None,
+        timeout: float = 300,
+        fakesnow: bool = False,
+    ) -> DagRun:
+        """Run Airflow's CLI; with ``fakesnow`` Snowflake connections reach DuckDB instead."""
+        command = [sys.executable, "-m", "tests.support.fakesnow_airflow"] if fakesnow else [str(BIN / "airflow")]
         started = time.monotonic()
         proc = subprocess.run(
-            [str(BIN / "airflow"), *args],
+            [*command, *args],
             env=self.env(extra_env),
             cwd=self.path,
             stdout=subprocess.PIPE,
@@ -78,8 +86,8 @@ class AirflowHome:
         if result.returncode != 0:
             raise RuntimeError("airflow db migrate failed:\n" + result.output[-4000:])
 
-    def dags_test(self, dag_id: str, extra_env: Mapping[str, str] | None = None) -> DagRun:
-        return self.airflow("dags", "test", dag_id, "2024-01-01", extra_env=extra_env)
+    def dags_test(self, dag_id: str, extra_env: Mapping[str, str] | None = None, fakesnow: bool = False) -> DagRun:
+        return self.airflow("dags", "test", dag_id, "2024-01-01", extra_env=extra_env, fakesnow=fakesnow)
 
 
 def secoda_connection(url: str, api_key: str, integration_id: str = "it-1") -> str:
