@@ -43,3 +43,16 @@ class DeliveryError(SecodaListenerError):
         self.status = status
         self.retryable = retryable
         self.retry_after = retry_after
+
+
+class SpoolError(SecodaListenerError):
+    """The spool could not store or read a record (unwritable directory, disk
+    full, corrupt file). The outbox falls back to holding events in memory."""
+
+
+class InvalidRecordError(SpoolError):
+    """A record is not a valid spool record (missing keys, not JSON-able).
+
+    Unlike other :class:`SpoolError` s this is not about the disk: holding the
+    record in memory instead would not make it deliverable.
+    """
