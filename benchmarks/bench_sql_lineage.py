@@ -2,9 +2,10 @@
 
     python benchmarks/bench_sql_lineage.py [--seconds 3]
 
-Prints Markdown table rows.  Accuracy is measured on the hand-written corpus
-in tests/sql/corpus.py (loaded by path): exact match = a case's inputs and
-outputs both right; table-level F1 counts (role, table) pairs over all cases.
+Prints Markdown table rows.  Accuracy is measured on the two hand-written
+corpora, tests/sql/corpus.py and tests/sql/corpus_realistic.py (loaded by
+path), each alone and together: exact match = a case's inputs and outputs
+both right; table-level F1 counts (role, table) pairs over all cases.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ sys.path.insert(0, str(REPO))
 from secoda_listener.sql import TableName, extract_lineage  # noqa: E402
 
 
-def load_corpus() -> ModuleType:
-    name = "secoda_sql_lineage_corpus"
-    spec = importlib.util.spec_from_file_location(name, REPO / "tests" / "sql" / "corpus.py")
+CORPORA = (("secoda_sql_lineage_corpus", "corpus.py"), ("secoda_sql_lineage_corpus_realistic", "corpus_realistic.py"))
+
+
+def load_corpus(name: str = CORPORA[0][0], filename: str = CORPORA[0][1]) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, REPO / "tests" / "sql" / filename)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
@@ -94,17 +97,21 @@ def main() -> int:
     parser.add_argument("--show-misses", action="store_true", help="list corpus cases not exactly right")
     args = parser.parse_args()
 
-    cases = load_corpus().CASES
+    corpora = [(filename, load_corpus(name, filename).CASES) for name, filename in CORPORA]
+    cases = [case for _, corpus in corpora for case in corpus]
     typical = [(c.sql, c.dialect) for c in cases if isinstance(c.sql, str) and c.sql.count(";") <= 1]
-    exact, precision, recall, f1, misses = accuracy(cases)
     rate = throughput(typical, args.seconds)
 
     print("| measure | value |")
     print("|---|---|")
-    print(f"| corpus cases | {len(cases)} |")
-    print(f"| exact match (inputs and outputs) | {exact:.1%} |")
-    print(f"| table-level precision / recall | {precision:.3f} / {recall:.3f} |")
-    print(f"| table-level F1 | {f1:.3f} |")
+    misses: list[str] = []
+    for label, subset in corpora + [("both corpora", cases)]:
+        exact, precision, recall, f1, missed = accuracy(subset)
+        if label != "both corpora":
+            misses += missed
+        print(f"| {label}: cases | {len(subset)} |")
+        print(f"| {label}: exact match (inputs and outputs) | {exact:.1%} |")
+        print(f"| {label}: table-level precision / recall / F1 | {precision:.3f} / {recall:.3f} / {f1:.3f} |")
     print(f"| typical statements per second (1 process) | {rate:,.0f} |")
     for label, make, dialect in (
         ("1 MB INSERT..SELECT, 20,000 terms", huge_insert, "snowflake"),

@@ -4,17 +4,18 @@
     >>> [str(n) for n in lineage.inputs], [str(n) for n in lineage.outputs]
     (['s'], ['t'])
 
-The contract is ``/work/shared/spec/sql-lineage.md``.  Module map, one job each:
+The contract is the SQL-lineage contract in the README.  Module map, one job each:
 
 * ``names``      identifiers, table names, folding, equality, printing
 * ``lineage``    the result type and its collector
-* ``tokens``     sqlparse's lexer reduced to flat significant tokens
+* ``tokens``     sqlparse's lexer (per-dialect string rules) reduced to flat tokens
 * ``fastlex``    one-regex tokenizer for texts too big for the budget
 * ``script``     psql clean-up and statement splitting
 * ``resolver``   current database/schema and session variables
 * ``reader``     per-statement token access, name reading, CTE scopes
 * ``query``      SELECT/WITH/FROM/JOIN/subquery reading
 * ``dml``, ``ddl``, ``copying``, ``session``   per-statement-kind readers
+* ``procedural`` Snowflake Scripting / PL/pgSQL prefixes, DO and EXECUTE bodies
 * ``statements`` dispatch by statement kind
 * ``fallback``   bounded flat scan when structured reading gives up
 * ``extract``    the never-failing, time-bounded entry point

@@ -28,11 +28,17 @@ _TABLE_KINDS = frozenset({"TABLE", "VIEW"})
 
 def create(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
     """CREATE TABLE/VIEW/MATERIALIZED VIEW/DYNAMIC TABLE [AS query | LIKE s | CLONE s]."""
-    k = r.skip_words(k + 1, _CREATE_MODIFIERS)
+    start = k + 1
+    k = r.skip_words(start, _CREATE_MODIFIERS)
     if r.word(k) not in _TABLE_KINDS:
         return  # index, schema, stage, sequence, function...: no lineage
+    recursive = any(r.word(i) == "RECURSIVE" for i in range(start, k))
     k = r.skip_if_exists(k + 1)
-    k = r.read_output(k, j)
+    parts, k = r.read_name(k, j)
+    name = r.output(parts)
+    if recursive and name is not None:
+        # CREATE RECURSIVE VIEW v is WITH RECURSIVE v AS (...): v in its body is itself.
+        scope = Scope([name.parts[-1].key(r.dialect)], scope)
     while k < j:
         if r.is_p(k, "("):
             if query_start(r, k + 1, r.match[k]):

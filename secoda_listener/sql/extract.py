@@ -21,7 +21,7 @@ from secoda_listener.sql.tokens import Tok
 
 # Wall-clock budget for the structured reader; later statements are scanned flat.
 TIME_BUDGET_S = 3.0
-# EXECUTE IMMEDIATE bodies may contain EXECUTE IMMEDIATE: bound the nesting.
+# EXECUTE IMMEDIATE / DO bodies may contain more of them: bound the nesting.
 MAX_NESTED_TEXTS = 4
 
 _ALIASES = {"postgresql": POSTGRES, "pg": POSTGRES, "psql": POSTGRES}
@@ -83,10 +83,11 @@ class _Run:
     def __init__(self, collector: Collector, resolver: NameResolver) -> None:
         self.collector = collector
         self.resolver = resolver
-        self.tokenizer = Tokenizer()
+        self.tokenizer = Tokenizer(resolver.dialect)
         self.deadline = time.monotonic() + TIME_BUDGET_S
         self.statement_no = 0
         self.nesting = 0
+        self.procedural = False
         self.over_budget_reported = False
 
     def text(self, text: str) -> None:
@@ -95,19 +96,23 @@ class _Run:
         for toks in split(self.tokenizer(preprocess(text))):
             self.statement(toks)
 
-    def nested(self, text: str) -> None:
+    def nested(self, text: str, procedural: bool) -> None:
+        """SQL text inside a statement; ``procedural`` for a PL/pgSQL body."""
         if self.nesting >= MAX_NESTED_TEXTS:
             return
         self.nesting += 1
+        outer, self.procedural = self.procedural, procedural
         try:
             self.text(text)
         finally:
             self.nesting -= 1
+            self.procedural = outer
 
     def statement(self, toks: list[Tok]) -> None:
         self.statement_no += 1
         label = f"statement {self.statement_no}"
         reader = Reader(toks, self.resolver, self.collector, statements.body_reader)
+        reader.procedural = self.procedural
         if time.monotonic() > self.deadline:
             if not self.over_budget_reported:
                 self.collector.error(f"{label}: time budget spent; this and later statements scanned flat")

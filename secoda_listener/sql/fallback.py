@@ -27,7 +27,7 @@ _NOT_CALLS = frozenset(
 _END_FROM = frozenset(
     {
         "WHERE", "GROUP", "HAVING", "QUALIFY", "WINDOW", "ORDER", "LIMIT", "OFFSET", "FETCH",
-        "UNION", "INTERSECT", "EXCEPT", "MINUS", "SELECT", "RETURNING", "SET", "WHEN", "ON",
+        "UNION", "INTERSECT", "EXCEPT", "MINUS", "SELECT", "RETURNING", "SET", "WHEN", "ON", "FOR",
     }
 )
 _SKIP_BEFORE_NAME = frozenset({"LATERAL", "ONLY"})

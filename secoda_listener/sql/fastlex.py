@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from secoda_listener.sql.names import GENERIC
 from secoda_listener.sql.tokens import (
     AT,
     NUMBER,
@@ -20,15 +21,15 @@ from secoda_listener.sql.tokens import (
     PUNCT,
     QUOTED,
     STRING,
+    STRING_PATTERNS,
     WORD,
     Tok,
 )
 
-_TOKEN = re.compile(
-    r"""
+_TOKEN_TEMPLATE = r"""
     (?P<skip>\s+|--[^\r\n]*|/\*.*?(?:\*/|\Z))
     |(?P<dollar>\$(?P<tag>(?:[^\W\d]\w*)?)\$.*?\$(?P=tag)\$)
-    |(?P<string>'(?:''|\\'|[^'])*')
+    |(?P<string>STRINGS)
     |(?P<quoted>"(?:""|[^"])*"|`[^`]*`)
     |(?P<punct>::|:=|[;(),.\[\]{}])
     |(?P<ph>%\(\w+\)s|%s|\?|(?<!\w)[$:?]\w+)
@@ -37,9 +38,14 @@ _TOKEN = re.compile(
     |(?P<word>\w[$#\w]*)
     |(?P<op>[<>=~!]+|[-+*/@#%^&|]+|:)
     |(?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL | re.UNICODE,
-)
+    """
+# Same string rules as the sqlparse lexers (see tokens.STRING_PATTERNS).
+_TOKENS = {
+    dialect: re.compile(
+        _TOKEN_TEMPLATE.replace("STRINGS", "|".join(strings)), re.VERBOSE | re.DOTALL | re.UNICODE | re.IGNORECASE
+    )
+    for dialect, strings in STRING_PATTERNS.items()
+}
 
 _KINDS = {
     "dollar": STRING,
@@ -55,11 +61,11 @@ _KINDS = {
 }
 
 
-def fast_lex(text: str) -> list[Tok]:
+def fast_lex(text: str, dialect: str = GENERIC) -> list[Tok]:
     """Tokenize ``text`` in one pass; whitespace and comments are dropped."""
     out: list[Tok] = []
     append = out.append
-    for m in _TOKEN.finditer(text):
+    for m in _TOKENS.get(dialect, _TOKENS[GENERIC]).finditer(text):
         group = m.lastgroup
         if group == "skip":
             continue

@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Optional
 
 from secoda_listener.sql.fallback import flat_scan
-from secoda_listener.sql.names import SNOWFLAKE, Identifier
-from secoda_listener.sql.reader import Reader, Scope
+from secoda_listener.sql.names import POSTGRES, SNOWFLAKE, Identifier
+from secoda_listener.sql.reader import Parts, Reader, Scope
 from secoda_listener.sql.tokens import AT, PLACEHOLDER, PUNCT, QUOTED, WORD, unquote
 
 # Recursion budget: each level costs ~3 Python frames; realistic SQL nests < 20.
@@ -32,7 +32,7 @@ CLAUSE_WORDS = frozenset(
     {
         "WHERE", "GROUP", "HAVING", "QUALIFY", "WINDOW", "ORDER", "LIMIT", "OFFSET", "FETCH",
         "UNION", "INTERSECT", "EXCEPT", "MINUS", "SELECT", "RETURNING", "SET", "WHEN", "THEN",
-        "CONFLICT", "DO", "CONNECT", "VALUES", "ELSE", "INTO",
+        "CONFLICT", "DO", "CONNECT", "VALUES", "ELSE", "INTO", "FOR",
     }
 )
 QUERY_WORDS = frozenset({"SELECT", "WITH", "VALUES"})
@@ -193,6 +193,12 @@ def clauses(r: Reader, i: int, j: int, scope: Optional[Scope], mode: int = EXPR,
                     paren(r, k, scope)
                 k = r.after(k, j)
                 continue
+            if text == "[":
+                # An array subscript or constructor: its commas separate values.
+                close = bracket_end(r, k, j)
+                expr(r, k + 1, close, scope)
+                k = close + 1
+                continue
             if text == "," and (mode == AFTER_ITEM or mode == JOIN_COND):
                 mode = FROM_ITEM
             k += 1
@@ -230,6 +236,26 @@ def clauses(r: Reader, i: int, j: int, scope: Optional[Scope], mode: int = EXPR,
             elif up in CLAUSE_WORDS:
                 mode = EXPR
         k += 1
+
+
+def bracket_end(r: Reader, k: int, j: int) -> int:
+    """Index of the ``]`` closing the ``[`` at ``k`` (or ``j``); parentheses are skipped whole."""
+    toks = r.toks
+    depth = 0
+    while k < j:
+        tok = toks[k]
+        if tok.kind == PUNCT:
+            if tok.text == "(":
+                k = r.after(k, j)
+                continue
+            if tok.text == "[":
+                depth += 1
+            elif tok.text == "]":
+                depth -= 1
+                if depth == 0:
+                    return k
+        k += 1
+    return j
 
 
 def case_end(r: Reader, k: int, j: int) -> int:
@@ -286,8 +312,16 @@ def from_item(r: Reader, k: int, j: int, scope: Optional[Scope]) -> tuple[int, i
         # a user's set-returning function): not a table; its args may hold subqueries.
         paren(r, nxt, scope)
         return r.after(nxt, j), AFTER_ITEM
-    r.input(parts, scope)
+    if not _is_dual(r, parts):
+        r.input(parts, scope)
     return nxt, AFTER_ITEM
+
+
+def _is_dual(r: Reader, parts: Optional[Parts]) -> bool:
+    """Snowflake's (and Oracle's) one-row pseudo-table ``DUAL``; Postgres has none."""
+    if r.dialect == POSTGRES or not parts or len(parts) != 1 or parts[0] is None:
+        return False
+    return not parts[0].quoted and parts[0].text.upper() == "DUAL"
 
 
 def skip_stage(r: Reader, k: int, j: int) -> int:
@@ -308,9 +342,10 @@ def select_into(r: Reader, k: int, j: int) -> int:
     """Postgres ``SELECT ... INTO [TEMP] [TABLE] t FROM``: t is written.
 
     Snowflake's SELECT INTO only assigns scripting variables, and so does
-    PL/pgSQL's ``INTO STRICT v`` or ``INTO v1, v2``: those write nothing.
+    PL/pgSQL's (any INTO inside a DO body, ``INTO STRICT v``, ``INTO v1, v2``):
+    those write nothing.
     """
-    if r.word(k) == "STRICT" or r.dialect == SNOWFLAKE or (k < j and r.toks[k].kind == PLACEHOLDER):
+    if r.word(k) == "STRICT" or r.dialect == SNOWFLAKE or r.procedural or (k < j and r.toks[k].kind == PLACEHOLDER):
         return k + 1
     k = r.skip_words(k, frozenset({"TEMP", "TEMPORARY", "UNLOGGED", "LOCAL", "GLOBAL", "TABLE"}))
     parts, nxt = r.read_name(k, j)

@@ -69,6 +69,8 @@ class Reader:
         self.body_reader = body_reader
         self.depth = 0
         self.fallback_used = False
+        # Inside a PL/pgSQL body, where SELECT ... INTO assigns variables.
+        self.procedural = False
 
     # -- token tests -----------------------------------------------------------
 

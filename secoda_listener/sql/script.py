@@ -12,6 +12,7 @@ import re
 from typing import Iterator
 
 from secoda_listener.sql.fastlex import fast_lex
+from secoda_listener.sql.names import GENERIC
 from secoda_listener.sql.tokens import PUNCT, Tok, lex
 
 # Above this many characters per call, sqlparse's lexer (~3 s per MB) would
@@ -59,14 +60,15 @@ def preprocess(text: str) -> str:
 class Tokenizer:
     """Chooses sqlparse's lexer while the per-call character budget lasts."""
 
-    def __init__(self) -> None:
+    def __init__(self, dialect: str = GENERIC) -> None:
+        self.dialect = dialect
         self.sqlparse_chars = 0
 
     def __call__(self, text: str) -> list[Tok]:
         if self.sqlparse_chars + len(text) <= SQLPARSE_BUDGET_CHARS:
             self.sqlparse_chars += len(text)
-            return lex(text)
-        return fast_lex(text)
+            return lex(text, self.dialect)
+        return fast_lex(text, self.dialect)
 
 
 def split(toks: list[Tok]) -> Iterator[list[Tok]]:

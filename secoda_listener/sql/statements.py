@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from secoda_listener.sql import copying, ddl, dml, session
+from secoda_listener.sql import copying, ddl, dml, procedural, session
 from secoda_listener.sql.fallback import flat_scan
+from secoda_listener.sql.procedural import RunNested
 from secoda_listener.sql.query import query
 from secoda_listener.sql.reader import Reader, Scope
-from secoda_listener.sql.tokens import OTHER, PUNCT, string_value
+from secoda_listener.sql.tokens import OTHER, PUNCT
 
 Handler = Callable[[Reader, int, int, Optional[Scope]], None]
 
@@ -47,17 +48,13 @@ NO_LINEAGE = frozenset(
     {
         "GRANT", "REVOKE", "COMMENT", "ANALYZE", "ANALYSE", "VACUUM", "CALL", "SHOW", "DESCRIBE",
         "DESC", "LIST", "LS", "COMMIT", "ROLLBACK", "ABORT", "END", "SAVEPOINT", "RELEASE", "LOCK",
-        "NOTIFY", "LISTEN", "UNLISTEN", "DISCARD", "DEALLOCATE", "PREPARE", "EXPLAIN", "PUT", "GET",
+        "NOTIFY", "LISTEN", "UNLISTEN", "DISCARD", "DEALLOCATE", "PREPARE", "PUT", "GET",
         "REMOVE", "RM", "CLUSTER", "REINDEX", "CHECKPOINT", "DO", "FETCH", "CLOSE", "MOVE",
-        "SECURITY", "LOAD", "RETURN", "LET", "OPEN", "EXCEPTION", "RAISE", "IF", "ELSE", "ELSEIF",
-        "FOR", "LOOP", "WHILE", "REPEAT", "BREAK", "CONTINUE", "AWAIT", "CANCEL", "UNLOAD_HISTORY",
-        "START", "IMPORT", "REASSIGN", "LABEL", "SUMMARIZE", "RESUME", "SUSPEND",
+        "SECURITY", "LOAD", "RAISE", "BREAK", "CONTINUE", "EXIT", "NULL", "ASSERT", "AWAIT",
+        "CANCEL", "UNLOAD_HISTORY", "START", "IMPORT", "REASSIGN", "LABEL", "SUMMARIZE", "RESUME",
+        "SUSPEND",
     }
 )
-# BEGIN followed by one of these starts a transaction, not a script block.
-_TRANSACTION_WORDS = frozenset({"", "TRANSACTION", "WORK", "ISOLATION", "NAME", "READ", "DEFERRABLE", "NOT"})
-
-
 def body_reader(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
     """Data-modifying statement inside a query (``WITH x AS (DELETE ...) INSERT ...``)."""
     handler = HANDLERS.get(r.word(k))
@@ -65,57 +62,29 @@ def body_reader(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
         handler(r, k, j, scope)
 
 
-def read_statement(r: Reader, run_nested: Callable[[str], None]) -> Optional[str]:
+def read_statement(r: Reader, run_nested: RunNested) -> Optional[str]:
     """Read the statement held by ``r``; returns a problem description or None.
 
     ``run_nested`` reads SQL text found inside the statement (Snowflake
-    ``EXECUTE IMMEDIATE '...'``) with the same session state.
+    ``EXECUTE IMMEDIATE '...'``, a Postgres ``DO`` body) with the same
+    session state.
     """
     if r.n == 0:
         return None
-    k = 0
-    first = r.word(0)
-    # Snowflake Scripting / PL blocks: "BEGIN INSERT ...;" and "DECLARE ... BEGIN ...".
-    if first == "DECLARE":
-        k = _after_declare(r)
-        if k < 0:
-            return None
-        first = r.word(k)
-    while first == "BEGIN" and r.word(k + 1) not in _TRANSACTION_WORDS:
-        k += 1
-        first = r.word(k)
-    if first == "BEGIN":
+    k = procedural.unwrap(r, run_nested)
+    if k == procedural.DONE:
         return None
-    if first == "EXECUTE":
-        if r.word(k + 1) == "IMMEDIATE" and k + 2 < r.n:
-            body = string_value(r.toks[k + 2].text)
-            if body:
-                run_nested(body)
-        return None
+    first = r.word(k)
     key = first or (r.toks[k].text if r.toks[k].kind == PUNCT else "")
     handler = HANDLERS.get(key)
     if handler is not None:
         handler(r, k, r.n, None)
         return _health(r)
-    if first in NO_LINEAGE:
+    if first in NO_LINEAGE or (first and procedural.declaration(r, k + 1)):
         return None
     r.fallback_used = True
     flat_scan(r, k, r.n, None)
     return f"unrecognised statement starting with {r.toks[k].text[:40]!r}"
-
-
-def _after_declare(r: Reader) -> int:
-    """Index of the statement after a DECLARE section, or -1 if there is none.
-
-    ``DECLARE c CURSOR FOR SELECT ...`` is read as its query.
-    """
-    for k in range(1, r.n):
-        word = r.word(k)
-        if word == "BEGIN":
-            return k + 1
-        if word == "FOR" and r.word(k + 1) in ("SELECT", "WITH"):
-            return k + 1
-    return -1
 
 
 def _health(r: Reader) -> Optional[str]:

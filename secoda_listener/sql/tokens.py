@@ -10,8 +10,12 @@ statement readers walk with plain indexes.
 from __future__ import annotations
 
 import re
+
 from sqlparse import tokens as T
+from sqlparse.keywords import SQL_REGEX
 from sqlparse.lexer import Lexer
+
+from secoda_listener.sql.names import GENERIC, POSTGRES, SNOWFLAKE
 
 # Token kinds.  Plain ints: compared millions of times on big inputs.
 WORD = 1  # unquoted identifier or keyword
@@ -41,15 +45,37 @@ class Tok:
         return f"Tok({self.kind}, {self.text!r})"
 
 
-def _private_lexer() -> Lexer:
+# String literals, per dialect.  sqlparse's own rule ('(''|\\'|[^'])*') is
+# wrong both ways: it ends Snowflake's '\\' (an escaped backslash) late and
+# Postgres' 'C:\' (a complete standard string) late, swallowing the SQL
+# that follows.  Postgres: standard strings have no backslash escapes, E'...'
+# strings do.  Snowflake (and generic SQL): a backslash escapes any character.
+ESCAPING_STRING = r"'(?:''|\\[\s\S]|[^'\\])*'"
+STANDARD_STRING = r"'(?:''|[^'])*'"
+E_STRING = r"E'(?:''|\\[\s\S]|[^'\\])*'"
+STRING_PATTERNS: dict[str, tuple[str, ...]] = {
+    POSTGRES: (E_STRING, STANDARD_STRING),
+    SNOWFLAKE: (ESCAPING_STRING,),
+    GENERIC: (ESCAPING_STRING,),
+}
+
+
+def _private_lexer(strings: tuple[str, ...]) -> Lexer:
     # sqlparse's default lexer is a process-wide singleton that other code in
-    # the Airflow process may reconfigure; a private instance is immune.
+    # the Airflow process may reconfigure; private instances are immune.
     lexer = Lexer()
     lexer.default_initialization()
+    regex = []
+    for pattern, ttype in SQL_REGEX:
+        if ttype == T.String.Single:
+            regex.extend((string, ttype) for string in strings)
+        else:
+            regex.append((pattern, ttype))
+    lexer.set_SQL_REGEX(regex)
     return lexer
 
 
-_LEXER = _private_lexer()
+_LEXERS = {dialect: _private_lexer(strings) for dialect, strings in STRING_PATTERNS.items()}
 _WORDS = re.compile(r"\S+")
 
 
@@ -81,11 +107,11 @@ def _kind(ttype: T._TokenType, value: str) -> int:
     return OTHER
 
 
-def lex(text: str) -> list[Tok]:
+def lex(text: str, dialect: str = GENERIC) -> list[Tok]:
     """Tokenize ``text`` with sqlparse, keeping only the significant tokens."""
     out: list[Tok] = []
     pos = 0
-    for ttype, value in _LEXER.get_tokens(text):
+    for ttype, value in _LEXERS.get(dialect, _LEXERS[GENERIC]).get_tokens(text):
         start = pos
         pos += len(value)
         if ttype in T.Whitespace or ttype in T.Newline or ttype in T.Comment:

@@ -1,6 +1,6 @@
 """Hand-written lineage corpus: SQL, dialect, defaults, expected inputs/outputs.
 
-Expectations are written by hand from /work/shared/spec/sql-lineage.md, as
+Expectations are written by hand from the SQL-lineage contract in the README, as
 names in the spec's ``str()`` form; they are compared with the library's
 names using the spec's equality (case rules of the dialect).  The benchmark
 (benchmarks/bench_sql_lineage.py) loads this file by path, so keep it free of
