@@ -37,6 +37,12 @@ def receiver(tmp_path: Path) -> Iterator["Receiver"]:  # noqa: F821
 
 
 @pytest.fixture
+def rx(receiver):
+    """Short name the delivery tests use for the receiver."""
+    return receiver
+
+
+@pytest.fixture
 def run_dag(airflow_home: AirflowHome, receiver, tmp_path: Path) -> Callable[..., DagRun]:
     """Run a DAG with the plugin pointed at the receiver; extra ``[secoda]`` options as kwargs."""
 

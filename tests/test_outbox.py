@@ -9,29 +9,22 @@ import stat
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
-import pytest
 
 from secoda_listener.endpoint import Endpoint
 from secoda_listener.exceptions import ConfigError
 from secoda_listener.outbox import Outbox, get_outbox
 from secoda_listener.receiver import Receiver
+from tests.conftest import API_KEY
+from tests.support.records import spooled
 
 REPO = Path(__file__).resolve().parents[1]
-KEY = "sk-outbox-secret-4242"
+KEY = API_KEY
 
 
 def rec(i: int | str) -> dict:
-    return {"event_id": f"ev-{i}", "conn_id": "secoda_default", "route": "ingest", "created_at": time.time(),
-            "body": {"event_id": f"ev-{i}", "task_instance": {"sql": "select * from secret_table"}}}
-
-
-@pytest.fixture
-def rx(tmp_path: Path):
-    with Receiver(tmp_path / "store.jsonl", api_key=KEY) as receiver:
-        yield receiver
+    return spooled(i, task_instance={"sql": "select * from secret_table"})
 
 
 def make_outbox(spool_dir: Path, rx: Receiver, key: str = KEY, **kwargs) -> Outbox:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 
 import pytest
@@ -15,13 +14,13 @@ from secoda_listener.retry import SharedBackoff
 from secoda_listener.sender import FlushResult, Sender
 from secoda_listener.spool import Spool
 from secoda_listener.transport import Transport
+from tests.conftest import API_KEY
+from tests.support.records import spooled
 
-KEY = "sk-sender-secret"
+KEY = API_KEY
 
 
-def rec(i: int, conn_id: str = "secoda_default", route: str = "ingest") -> dict:
-    return {"event_id": f"ev-{i}", "conn_id": conn_id, "route": route, "created_at": time.time(),
-            "body": {"event_id": f"ev-{i}", "event_type": "task_success"}}
+rec = spooled
 
 
 class RecordingTransport(Transport):
@@ -34,12 +33,6 @@ class RecordingTransport(Transport):
     def post(self, url, body, *, headers, timeout, event_id=None):
         self.timeouts.append(timeout)
         return super().post(url, body, headers=headers, timeout=timeout, event_id=event_id)
-
-
-@pytest.fixture
-def rx(tmp_path: Path):
-    with Receiver(tmp_path / "store.jsonl", api_key=KEY) as receiver:
-        yield receiver
 
 
 @pytest.fixture

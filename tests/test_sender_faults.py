@@ -19,21 +19,16 @@ from secoda_listener.retry import BackoffPolicy, SharedBackoff
 from secoda_listener.sender import Sender
 from secoda_listener.spool import Spool
 from secoda_listener.transport import Transport
+from tests.conftest import API_KEY
+from tests.support.records import spooled
 
 REPO = Path(__file__).resolve().parents[1]
-KEY = "sk-faults-secret"
+KEY = API_KEY
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 
 
 def rec(i: int | str) -> dict:
-    return {"event_id": f"ev-{i}", "conn_id": "secoda_default", "route": "ingest", "created_at": time.time(),
-            "body": {"event_id": f"ev-{i}", "event_type": "task_success", "sql": "select 1"}}
-
-
-@pytest.fixture
-def rx(tmp_path: Path):
-    with Receiver(tmp_path / "store.jsonl", api_key=KEY) as receiver:
-        yield receiver
+    return spooled(i, sql="select 1")
 
 
 @pytest.fixture
@@ -229,6 +224,8 @@ from secoda_listener.endpoint import Endpoint
 from secoda_listener.sender import Sender
 from secoda_listener.spool import Spool
 from secoda_listener.transport import Transport
+from tests.conftest import API_KEY
+from tests.support.records import spooled
 spool = Spool(sys.argv[1], fsync=False)
 endpoint = Endpoint(sys.argv[2], sys.argv[3], "it-1")
 sender = Sender(spool, lambda conn_id: endpoint, Transport(), batch_size=4)

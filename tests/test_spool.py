@@ -15,13 +15,13 @@ import pytest
 
 from secoda_listener.exceptions import InvalidRecordError, SpoolError
 from secoda_listener.spool import Spool, conn_tag, pid_alive, tag_of
+from tests.support.records import spooled
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def rec(i: int, conn_id: str = "secoda_default", **body) -> dict:
-    return {"event_id": f"ev-{i}", "conn_id": conn_id, "route": "ingest", "created_at": time.time(),
-            "body": {"i": i, **body}}
+    return spooled(i, conn_id, i=i, **body)
 
 
 def _dead_pid() -> int:

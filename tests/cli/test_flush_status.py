@@ -16,15 +16,10 @@ import pytest
 from secoda_listener.receiver import Receiver
 from secoda_listener.retry import SharedBackoff
 from secoda_listener.spool import Spool
+from tests.conftest import API_KEY
 
 REPO = Path(__file__).resolve().parents[2]
-KEY = "sk-cli-secret-7777"
-
-
-@pytest.fixture
-def rx(tmp_path: Path):
-    with Receiver(tmp_path / "store.jsonl", api_key=KEY) as receiver:
-        yield receiver
+KEY = API_KEY
 
 
 @pytest.fixture

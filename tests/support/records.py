@@ -1,0 +1,17 @@
+"""Spool records as the listener writes them, for the delivery tests."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+
+def spooled(i: int | str, /, conn_id: str = "secoda_default", route: str = "ingest", **body: Any) -> dict[str, Any]:
+    """Record number ``i``: event id ``ev-{i}``, extra body keys from ``body``."""
+    return {
+        "event_id": f"ev-{i}",
+        "conn_id": conn_id,
+        "route": route,
+        "created_at": time.time(),
+        "body": {"event_id": f"ev-{i}", "event_type": "task_success", **body},
+    }
