@@ -2,9 +2,9 @@
 
     python benchmarks/bench_sql_lineage.py [--seconds 3]
 
-Prints Markdown table rows.  Accuracy is measured on the two hand-written
-corpora, tests/sql/corpus.py and tests/sql/corpus_realistic.py (loaded by
-path), each alone and together: exact match = a case's inputs and outputs
+Prints Markdown table rows.  Accuracy is measured on the hand-written
+corpora, tests/sql/corpus.py, tests/sql/corpus_realistic.py and
+tests/sql/corpus_spec_audit.py (loaded by path), each alone and together: exact match = a case's inputs and outputs
 both right; table-level F1 counts (role, table) pairs over all cases.
 """
 
@@ -24,7 +24,11 @@ sys.path.insert(0, str(REPO))
 from secoda_listener.sql import TableName, extract_lineage  # noqa: E402
 
 
-CORPORA = (("secoda_sql_lineage_corpus", "corpus.py"), ("secoda_sql_lineage_corpus_realistic", "corpus_realistic.py"))
+CORPORA = (
+    ("secoda_sql_lineage_corpus", "corpus.py"),
+    ("secoda_sql_lineage_corpus_realistic", "corpus_realistic.py"),
+    ("secoda_sql_lineage_corpus_spec_audit", "corpus_spec_audit.py"),
+)
 
 
 def load_corpus(name: str = CORPORA[0][0], filename: str = CORPORA[0][1]) -> ModuleType:
@@ -105,9 +109,9 @@ def main() -> int:
     print("| measure | value |")
     print("|---|---|")
     misses: list[str] = []
-    for label, subset in corpora + [("both corpora", cases)]:
+    for label, subset in corpora + [("all corpora", cases)]:
         exact, precision, recall, f1, missed = accuracy(subset)
-        if label != "both corpora":
+        if label != "all corpora":
             misses += missed
         print(f"| {label}: cases | {len(subset)} |")
         print(f"| {label}: exact match (inputs and outputs) | {exact:.1%} |")

@@ -10,6 +10,7 @@ The contract is the SQL-lineage contract in the README.  Module map, one job eac
 * ``lineage``    the result type and its collector
 * ``tokens``     sqlparse's lexer (per-dialect string rules) reduced to flat tokens
 * ``fastlex``    one-regex tokenizer for texts too big for the budget
+* ``comments``   comment rules by dialect (Snowflake ``//``, Postgres nesting)
 * ``script``     psql clean-up and statement splitting
 * ``resolver``   current database/schema and session variables
 * ``reader``     per-statement token access, name reading, CTE scopes

@@ -24,7 +24,7 @@ def copy(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
     elif word == "FILES":
         return  # Snowflake COPY FILES INTO @stage: files only
     else:
-        _pg_copy(r, k, j, scope)
+        _pg_copy(r, k + (word == "BINARY"), j, scope)  # pre-9.0 "COPY BINARY t"
 
 
 def _pg_copy(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:

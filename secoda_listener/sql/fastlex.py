@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from secoda_listener.sql.comments import LINE_COMMENTS, real_comment_end
 from secoda_listener.sql.names import GENERIC
 from secoda_listener.sql.tokens import (
     AT,
@@ -27,7 +28,8 @@ from secoda_listener.sql.tokens import (
 )
 
 _TOKEN_TEMPLATE = r"""
-    (?P<skip>\s+|--[^\r\n]*|/\*.*?(?:\*/|\Z))
+    (?P<skip>\s+|--[^\r\n]*LINECOMMENTS)
+    |(?P<block>/\*.*?(?:\*/|\Z))
     |(?P<dollar>\$(?P<tag>(?:[^\W\d]\w*)?)\$.*?\$(?P=tag)\$)
     |(?P<string>STRINGS)
     |(?P<quoted>"(?:""|[^"])*"|`[^`]*`)
@@ -42,7 +44,10 @@ _TOKEN_TEMPLATE = r"""
 # Same string rules as the sqlparse lexers (see tokens.STRING_PATTERNS).
 _TOKENS = {
     dialect: re.compile(
-        _TOKEN_TEMPLATE.replace("STRINGS", "|".join(strings)), re.VERBOSE | re.DOTALL | re.UNICODE | re.IGNORECASE
+        _TOKEN_TEMPLATE.replace("STRINGS", "|".join(strings)).replace(
+            "LINECOMMENTS", "".join("|" + comment for comment in LINE_COMMENTS.get(dialect, ()))
+        ),
+        re.VERBOSE | re.DOTALL | re.UNICODE | re.IGNORECASE,
     )
     for dialect, strings in STRING_PATTERNS.items()
 }
@@ -65,12 +70,23 @@ def fast_lex(text: str, dialect: str = GENERIC) -> list[Tok]:
     """Tokenize ``text`` in one pass; whitespace and comments are dropped."""
     out: list[Tok] = []
     append = out.append
-    for m in _TOKENS.get(dialect, _TOKENS[GENERIC]).finditer(text):
-        group = m.lastgroup
-        if group == "skip":
-            continue
-        kind = _KINDS.get(group or "other", OTHER)
-        if kind == OP and m.group().startswith("@"):
-            kind = AT
-        append(Tok(kind, m.group(), m.start()))
+    pattern = _TOKENS.get(dialect, _TOKENS[GENERIC])
+    pos: int | None = 0
+    while pos is not None:
+        restart = None
+        for m in pattern.finditer(text, pos):
+            group = m.lastgroup
+            if group == "skip":
+                continue
+            if group == "block":
+                end = real_comment_end(text, m.start(), m.end(), dialect)
+                if end > m.end():
+                    restart = end  # a nested comment: scan again after its real end
+                    break
+                continue
+            kind = _KINDS.get(group or "other", OTHER)
+            if kind == OP and m.group().startswith("@"):
+                kind = AT
+            append(Tok(kind, m.group(), m.start()))
+        pos = restart
     return out

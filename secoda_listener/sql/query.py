@@ -42,8 +42,13 @@ JOIN_WORDS = frozenset({"JOIN", "APPLY"})
 
 
 def query_start(r: Reader, i: int, end: int) -> bool:
-    """Does the region at ``i`` hold a query (possibly in extra parentheses)?"""
-    while r.is_p(i, "(") and i < end:
+    """Does the region at ``i`` hold a query (possibly in extra parentheses)?
+
+    At most MAX_DEPTH extra parentheses are looked through: a run of
+    thousands would otherwise be rescanned at every level of it.
+    """
+    limit = min(end, i + MAX_DEPTH)
+    while i < limit and r.is_p(i, "("):
         i += 1
     word = r.word(i)
     if word in QUERY_WORDS:
@@ -102,16 +107,18 @@ def with_clause(r: Reader, k: int, j: int, scope: Optional[Scope]) -> tuple[Opti
         if not r.is_p(k, ","):
             break
         k += 1
-    keys = [key for key, _, _ in defs]
+    positions: dict[str, int] = {}
+    for index, (key, _, _) in enumerate(defs):
+        positions.setdefault(key, index)
     for index, (_, start, close) in enumerate(defs):
         if recursive:
-            visible = keys
+            visible = len(defs)
         elif r.dialect == SNOWFLAKE:
-            visible = keys[: index + 1]
+            visible = index + 1
         else:
-            visible = keys[:index]
-        guarded(r, start, close, Scope(visible, scope) if visible else scope, cte_body)
-    return (Scope(keys, scope) if keys else scope), k
+            visible = index
+        guarded(r, start, close, Scope(positions, scope, visible) if visible else scope, cte_body)
+    return (Scope(positions, scope) if defs else scope), k
 
 
 def cte_body(r: Reader, i: int, j: int, scope: Optional[Scope]) -> None:

@@ -7,7 +7,7 @@ parenthesis of each ``(`` precomputed so that skipping a group is O(1).
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Optional, Union
 
 from secoda_listener.sql.lineage import Collector
 from secoda_listener.sql.names import Identifier, TableName, split_dotted
@@ -28,18 +28,31 @@ RESERVED = frozenset(
 
 
 class Scope:
-    """CTE names visible at a point of a query; ``parent`` is the enclosing scope."""
+    """CTE names visible at a point of a query; ``parent`` is the enclosing scope.
 
-    __slots__ = ("names", "parent")
+    ``names`` maps each name to its position in its WITH list; only names
+    at positions below ``limit`` (all when None) are visible.  The CTE bodies
+    of one WITH list share one map and differ only by ``limit``, so a list
+    of thousands of CTEs costs linear time, not quadratic.
+    """
 
-    def __init__(self, names: Iterable[str], parent: Optional["Scope"]) -> None:
-        self.names = frozenset(names)
+    __slots__ = ("names", "parent", "limit")
+
+    def __init__(
+        self,
+        names: Union[Iterable[str], dict[str, int]],
+        parent: Optional["Scope"],
+        limit: Optional[int] = None,
+    ) -> None:
+        self.names = names if isinstance(names, dict) else dict.fromkeys(names, 0)
         self.parent = parent
+        self.limit = limit
 
     def has(self, key: str) -> bool:
         scope: Optional[Scope] = self
         while scope is not None:
-            if key in scope.names:
+            position = scope.names.get(key)
+            if position is not None and (scope.limit is None or position < scope.limit):
                 return True
             scope = scope.parent
         return False

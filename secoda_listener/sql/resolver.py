@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from secoda_listener.sql.names import SNOWFLAKE, Identifier, TableName, split_dotted
+from secoda_listener.sql.names import Identifier, TableName, split_dotted
 
 # A bound on session variables kept, so a hostile script cannot grow memory.
 _MAX_VARIABLES = 10_000
@@ -64,8 +64,9 @@ class NameResolver:
     # -- qualification -------------------------------------------------------
 
     def default_schema_part(self) -> Identifier:
-        # Snowflake db..t means the PUBLIC schema; Postgres has the same default.
-        return Identifier("PUBLIC" if self.dialect == SNOWFLAKE else "public", False)
+        # Snowflake db..t means the PUBLIC schema (the spec writes it db.public.t;
+        # unquoted, so it still equals PUBLIC); Postgres has the same default.
+        return Identifier("public", False)
 
     def qualify(self, parts: Sequence[Identifier | None]) -> TableName | None:
         """Apply current schema to 1-part names and current database to 2-part names."""

@@ -15,9 +15,14 @@ from secoda_listener.sql.fastlex import fast_lex
 from secoda_listener.sql.names import GENERIC
 from secoda_listener.sql.tokens import PUNCT, Tok, lex
 
-# Above this many characters per call, sqlparse's lexer (~3 s per MB) would
-# eat the time budget: the one-regex tokenizer takes over.
+# Above this much estimated work per call, sqlparse's lexer would eat the
+# time budget: the one-regex tokenizer takes over.  sqlparse costs about 3 s
+# a megabyte of ordinary SQL, but it tries its ~50 patterns once per token,
+# so a symbol (a one-character token: parenthesis, comma, dot, semicolon)
+# costs as much as several characters of a word: see lexing_cost().
 SQLPARSE_BUDGET_CHARS = 300_000
+SYMBOL_COST_CHARS = 8
+_SYMBOL = re.compile(r"[^\w\s]")
 
 _META_LINE = re.compile(r"^[ \t]*\\([A-Za-z]+)([^\r\n]*)$", re.MULTILINE)
 _FROM_STDIN = re.compile(r"\bfrom\s+stdin\b[^;]*;[^\n]*\n", re.IGNORECASE)
@@ -66,9 +71,16 @@ class Tokenizer:
 
     def __call__(self, text: str) -> list[Tok]:
         if self.sqlparse_chars + len(text) <= SQLPARSE_BUDGET_CHARS:
-            self.sqlparse_chars += len(text)
-            return lex(text, self.dialect)
+            cost = lexing_cost(text)
+            if self.sqlparse_chars + cost <= SQLPARSE_BUDGET_CHARS:
+                self.sqlparse_chars += cost
+                return lex(text, self.dialect)
         return fast_lex(text, self.dialect)
+
+
+def lexing_cost(text: str) -> int:
+    """sqlparse's work for ``text`` in characters of ordinary SQL (see SYMBOL_COST_CHARS)."""
+    return len(text) + SYMBOL_COST_CHARS * len(_SYMBOL.findall(text))
 
 
 def split(toks: list[Tok]) -> Iterator[list[Tok]]:

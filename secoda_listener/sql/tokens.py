@@ -15,6 +15,7 @@ from sqlparse import tokens as T
 from sqlparse.keywords import SQL_REGEX
 from sqlparse.lexer import Lexer
 
+from secoda_listener.sql.comments import LINE_COMMENTS, real_comment_end
 from secoda_listener.sql.names import GENERIC, POSTGRES, SNOWFLAKE
 
 # Token kinds.  Plain ints: compared millions of times on big inputs.
@@ -50,9 +51,13 @@ class Tok:
 # Postgres' 'C:\' (a complete standard string) late, swallowing the SQL
 # that follows.  Postgres: standard strings have no backslash escapes, E'...'
 # strings do.  Snowflake (and generic SQL): a backslash escapes any character.
-ESCAPING_STRING = r"'(?:''|\\[\s\S]|[^'\\])*'"
-STANDARD_STRING = r"'(?:''|[^'])*'"
-E_STRING = r"E'(?:''|\\[\s\S]|[^'\\])*'"
+# Written as "unrolled loops" (a run of plain characters, then one escape and
+# another run, repeated): the same language as ('(''|\\.|[^'])*'), but the
+# regex engine keeps one backtracking frame per escape instead of one per
+# character, so a 1 MB literal costs no memory.
+ESCAPING_STRING = r"'[^'\\]*(?:(?:''|\\[\s\S])[^'\\]*)*'"
+STANDARD_STRING = r"'[^']*(?:''[^']*)*'"
+E_STRING = r"E'[^'\\]*(?:(?:''|\\[\s\S])[^'\\]*)*'"
 STRING_PATTERNS: dict[str, tuple[str, ...]] = {
     POSTGRES: (E_STRING, STANDARD_STRING),
     SNOWFLAKE: (ESCAPING_STRING,),
@@ -60,12 +65,12 @@ STRING_PATTERNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _private_lexer(strings: tuple[str, ...]) -> Lexer:
+def _private_lexer(dialect: str, strings: tuple[str, ...]) -> Lexer:
     # sqlparse's default lexer is a process-wide singleton that other code in
     # the Airflow process may reconfigure; private instances are immune.
     lexer = Lexer()
     lexer.default_initialization()
-    regex = []
+    regex = [(comment, T.Comment.Single) for comment in LINE_COMMENTS.get(dialect, ())]
     for pattern, ttype in SQL_REGEX:
         if ttype == T.String.Single:
             regex.extend((string, ttype) for string in strings)
@@ -75,7 +80,7 @@ def _private_lexer(strings: tuple[str, ...]) -> Lexer:
     return lexer
 
 
-_LEXERS = {dialect: _private_lexer(strings) for dialect, strings in STRING_PATTERNS.items()}
+_LEXERS = {dialect: _private_lexer(dialect, strings) for dialect, strings in STRING_PATTERNS.items()}
 _WORDS = re.compile(r"\S+")
 
 
@@ -110,11 +115,33 @@ def _kind(ttype: T._TokenType, value: str) -> int:
 def lex(text: str, dialect: str = GENERIC) -> list[Tok]:
     """Tokenize ``text`` with sqlparse, keeping only the significant tokens."""
     out: list[Tok] = []
-    pos = 0
-    for ttype, value in _LEXERS.get(dialect, _LEXERS[GENERIC]).get_tokens(text):
+    base = 0
+    while base is not None:
+        base = _lex_from(text, base, dialect, out)
+    return out
+
+
+def _lex_from(text: str, base: int, dialect: str, out: list[Tok]) -> int | None:
+    """Lex ``text[base:]`` into ``out``; returns where to lex again, or None when done.
+
+    A nesting block comment (Postgres) that really ends after sqlparse's end
+    of it makes the tokens up to its real end skipped; only a token that
+    straddles that end forces lexing again from there.
+    """
+    pos = base
+    comment_end = base
+    for ttype, value in _LEXERS.get(dialect, _LEXERS[GENERIC]).get_tokens(text[base:] if base else text):
         start = pos
         pos += len(value)
-        if ttype in T.Whitespace or ttype in T.Newline or ttype in T.Comment:
+        if start < comment_end:
+            if pos > comment_end:
+                return comment_end
+            continue
+        if ttype in T.Comment:
+            if ttype in T.Comment.Multiline:
+                comment_end = real_comment_end(text, start, pos, dialect)
+            continue
+        if ttype in T.Whitespace or ttype in T.Newline:
             continue
         if value == "/" and text.startswith("/*", start):
             break  # an unterminated block comment: the rest is comment text
@@ -127,7 +154,7 @@ def lex(text: str, dialect: str = GENERIC) -> list[Tok]:
                 out.append(Tok(STRING if word[:1] == "'" else WORD, word, start + m.start()))
             continue
         out.append(Tok(kind, value, start))
-    return out
+    return None
 
 
 def match_parens(toks: list[Tok]) -> list[int]:
