@@ -34,6 +34,16 @@ class Endpoint:
             return self.base_url + EXTRACTION_PATH
         raise ValueError(f"unknown route {route!r}")
 
+    def body_for(self, route: str, body: dict) -> dict:
+        """The request body for ``route``: an extraction job names the integration.
+
+        The spool never holds the integration id (it comes from the connection at
+        send time), so it is filled in here.
+        """
+        if route == ROUTE_EXTRACTION:
+            return {**body, "integration_id": self.integration_id}
+        return body
+
     def headers(self) -> dict[str, str]:
         return {
             "Authorization": f"Bearer {self.api_key}",

@@ -264,7 +264,7 @@ class Sender:
                 self.spool.release(claim)
                 return
             try:
-                self.transport.post(url, record["body"], headers=endpoint.headers(),
+                self.transport.post(url, endpoint.body_for(record["route"], record["body"]), headers=endpoint.headers(),
                                     timeout=self._timeouts(left), event_id=str(record["event_id"]))
             except ConfigError as exc:
                 self._config_problem(conn_id, tag, exc, run)
