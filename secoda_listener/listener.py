@@ -23,7 +23,7 @@ from secoda_listener import conf
 from secoda_listener import event as ev
 from secoda_listener import facts
 from secoda_listener.background import background_flusher
-from secoda_listener import delivery
+from secoda_listener import delivery, trigger
 from secoda_listener.endpoint import ROUTE_INGEST
 from secoda_listener.extract import extract
 from secoda_listener.redact import redact_event
@@ -133,6 +133,8 @@ def _report_dag_run(dag_run: Any, event_type: str) -> None:
     )
     placed = delivery.put(_record(event, _conn_id(dag)))
     log.debug("secoda-listener: %s event %s %s", event_type, event.event_id, placed)
+    if event_type != ev.DAG_RUN_RUNNING:  # a run ended: ask Secoda to process (rate-limited)
+        trigger.maybe_trigger_extraction(_conn_id(dag), delivery.put)
     # The scheduler must never wait on Secoda: deliver from a background thread,
     # and at interpreter exit whatever the thread did not get to.
     background_flusher().kick()
