@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from secoda_listener import conf
-from secoda_listener.extractors.registry import class_paths
+from secoda_listener.extractors.registry import class_matches
 from secoda_listener.facts import dag_tags
 
 
@@ -23,8 +23,13 @@ def dag_selected(dag: Any) -> bool:
 
 
 def operator_selected(task: Any) -> bool:
-    """False when the operator (or a base class) is in ``disabled_for_operators``."""
+    """False when the operator (or a base class) is in ``disabled_for_operators``.
+
+    Matched like extractors' ``operators``: by import path along the class's
+    bases, or by identity for a re-exported path, so the path users see in
+    their imports works too.
+    """
     disabled = conf.disabled_for_operators()
     if not disabled or task is None:
         return True
-    return not set(disabled).intersection(class_paths(type(task)))
+    return not class_matches(disabled, type(task))

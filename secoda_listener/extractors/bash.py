@@ -21,6 +21,7 @@ MAX_SOURCE_CHARS = 100_000
 
 
 def command_of(operator: Any) -> str | None:
+    """The rendered command; None before ``@task.bash`` has produced it (a sentinel until execute)."""
     command = getattr(operator, "bash_command", None)
     return command if isinstance(command, str) else None
 
@@ -45,8 +46,11 @@ class BashExtractor(BaseExtractor):
         if not command:
             return Lineage()
         cwd = getattr(task_instance.task, "cwd", None)
+        cwd = cwd if isinstance(cwd, str) and cwd else None
         lineage = Lineage()
-        for found in find_sql(command, cwd=cwd):
+        # Without ``cwd`` BashOperator runs in a fresh temporary directory: a relative
+        # ``-f load.sql`` there is not this process's ``load.sql``.
+        for found in find_sql(command, cwd=cwd, cwd_known=cwd is not None):
             if getattr(found, "note", None):
                 lineage = lineage.with_error(found.note)
             if found.sql:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+import threading
 from typing import Any, Iterable
 
 import attrs
@@ -58,19 +59,25 @@ def _already_imported(path: str) -> Any:
     return getattr(module, name, None) if module is not None else None
 
 
-def matches(extractor: BaseExtractor, operator_class: type) -> bool:
-    """True when ``operator_class`` or a base is one of ``extractor.operators``.
+def class_matches(paths: Iterable[str], operator_class: type) -> bool:
+    """True when ``operator_class`` or one of its bases is named in ``paths``.
 
     A path may also name a re-export (``airflow.operators.bash.BashOperator`` on
-    Airflow 2): compared by identity when that module is already imported.
+    Airflow 2, where the class lives elsewhere): compared by identity when that
+    module is already imported, so matching never imports anything.
     """
-    wanted = set(extractor.operators)
+    wanted = set(paths)
     if not wanted:
         return False
     if wanted.intersection(class_paths(operator_class)):
         return True
     mro = operator_class.__mro__
     return any(_already_imported(path) in mro for path in wanted)
+
+
+def matches(extractor: BaseExtractor, operator_class: type) -> bool:
+    """True when ``operator_class`` or a base is one of ``extractor.operators``."""
+    return class_matches(extractor.operators, operator_class)
 
 
 def _load(path: str) -> BaseExtractor:
@@ -87,8 +94,13 @@ def _load(path: str) -> BaseExtractor:
 def _entry_points() -> Iterable[tuple[str, str]]:
     from importlib.metadata import entry_points
 
-    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
-        yield entry_point.name, entry_point.value
+    try:
+        found: Iterable[Any] = entry_points(group=ENTRY_POINT_GROUP)
+    except TypeError:  # Python 3.9: no selection by keyword, a dict of groups instead
+        found = entry_points().get(ENTRY_POINT_GROUP, ())  # type: ignore[attr-defined]
+    for entry_point in found:
+        # module:attr without any "[extras]" suffix the value may carry
+        yield entry_point.name, entry_point.value.split("[", 1)[0].strip()
 
 
 def load_all() -> tuple[list[Registered], list[str]]:
@@ -122,13 +134,27 @@ class Registry:
 
     def __init__(self) -> None:
         self._registered: list[Registered] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        return self._registered is not None
 
     @property
     def registered(self) -> list[Registered]:
         if self._registered is None:
-            self._registered, problems = load_all()
-            for problem in problems:
-                log.warning("secoda-listener: %s", problem)
+            # A load cut off by its time bound goes on in its thread, holding the
+            # lock: later hooks fail at once instead of waiting for it again.
+            if not self._lock.acquire(blocking=False):
+                raise RuntimeError("extractors are still loading: an import is slow or hangs")
+            try:
+                if self._registered is None:
+                    registered, problems = load_all()
+                    for problem in problems:
+                        log.warning("secoda-listener: %s", problem)
+                    self._registered = registered
+            finally:
+                self._lock.release()
         return self._registered
 
     def first_match(self, operator_class: type, origins: tuple[str, ...]) -> Registered | None:

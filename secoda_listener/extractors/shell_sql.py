@@ -371,7 +371,10 @@ def _read_file(path: str | None, state: _State, max_bytes: int) -> tuple[str, st
     expanded = os.path.expanduser(expanded)
     if not os.path.isabs(expanded):
         if not state.cwd_known:
-            return "", f"file {path!r} is relative to a directory the command changes to dynamically"
+            return "", (
+                f"file {path!r} is relative to a working directory not known statically "
+                "(a cd to a directory computed dynamically, or a temporary directory)"
+            )
         if state.cwd:
             expanded = os.path.join(state.cwd, expanded)
     try:
@@ -662,7 +665,10 @@ class _Finder:
             return
         state.cwd_known = True
         base = state.cwd or self.initial_cwd
-        state.cwd = os.path.normpath(os.path.join(base, target)) if base or os.path.isabs(target) else target
+        if os.path.isabs(target):  # needs no base, and there may be none (no cwd given)
+            state.cwd = os.path.normpath(target)
+        else:
+            state.cwd = os.path.normpath(os.path.join(base, target)) if base else target
 
     def nested_shell(self, args: list[str], variables: dict[str, str], stdin: _Input | None, state: _State,
                      depth: int) -> None:  # fmt: skip
@@ -753,15 +759,20 @@ def _search_path(options: str | None) -> str | None:
     return match.group(1).strip("'\"") if match else None
 
 
-def find_sql(command: str, *, cwd: str | None = None, max_file_bytes: int = 1_000_000) -> list[ShellSql]:
+def find_sql(
+    command: str, *, cwd: str | None = None, cwd_known: bool = True, max_file_bytes: int = 1_000_000
+) -> list[ShellSql]:
     """Every SQL text ``command`` sends to psql, snowsql or ``snow sql``, in execution order.
 
+    ``cwd_known=False`` says the command starts in a directory nobody knows in
+    advance (``BashOperator`` without ``cwd`` runs in a fresh temporary one):
+    relative paths are then read only after an absolute ``cd``.
     Never raises: on an internal error, what was found so far is returned.
     """
     finder = _Finder(cwd, max_file_bytes)
     try:
         if isinstance(command, str) and command:
-            finder.script(command, _State({}, cwd), depth=0)
+            finder.script(command, _State({}, cwd, cwd_known), depth=0)
     except Exception:  # noqa: BLE001 - a lineage helper must not break the task
         pass
     return list(finder.results)
