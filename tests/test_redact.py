@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import copy
 import json
 import subprocess
@@ -149,13 +151,31 @@ def test_identity_fields_are_kept_verbatim() -> None:
     assert out["dag_run"]["run_id"] == "scheduled__2024-05-01T00:00:00+00:00"
 
 
-# --- Airflow's masker (Airflow 3.3 in the test venv) ----------------------------------------
+# --- Airflow's masker (Airflow 3: task-SDK and core instances; Airflow 2: one) -------------
+
+AIRFLOW_3 = importlib.util.find_spec("airflow.sdk") is not None
+
+
+def task_side_mask_secret(value: str) -> None:
+    """Register ``value`` the way a task process does on the installed Airflow."""
+    if AIRFLOW_3:
+        from airflow.sdk.log import mask_secret
+    else:
+        from airflow.utils.log.secrets_masker import mask_secret
+    mask_secret(value)
+
+
+def core_side_mask_secret(value: str) -> None:
+    """Register ``value`` the way the scheduler / API server does on the installed Airflow."""
+    if AIRFLOW_3:
+        from airflow._shared.secrets_masker import mask_secret
+    else:
+        from airflow.utils.log.secrets_masker import mask_secret
+    mask_secret(value)
 
 
 def test_value_registered_with_the_task_sdk_masker_is_removed() -> None:
-    from airflow.sdk.log import mask_secret
-
-    mask_secret("s3cr3t-from-sdk-mask")
+    task_side_mask_secret("s3cr3t-from-sdk-mask")
     body = task_event(
         sql="SELECT * FROM t WHERE k = 's3cr3t-from-sdk-mask'",
         error="failed with s3cr3t-from-sdk-mask",
@@ -169,17 +189,13 @@ def test_value_registered_with_the_task_sdk_masker_is_removed() -> None:
 
 def test_value_registered_with_the_core_masker_is_removed() -> None:
     # Scheduler-side and API-server listeners register with airflow-core's own masker instance.
-    from airflow._shared.secrets_masker import mask_secret
-
-    mask_secret("core-side-s3cr3t")
+    core_side_mask_secret("core-side-s3cr3t")
     out = redact_event(task_event(error="boom core-side-s3cr3t"), max_bytes=BIG)
     assert out["task_instance"]["error"] == "boom ***"
 
 
 def test_masker_reaches_deeper_than_its_default_depth() -> None:
-    from airflow.sdk.log import mask_secret
-
-    mask_secret("deep-s3cr3t-value")
+    task_side_mask_secret("deep-s3cr3t-value")
     deep: Any = "deep-s3cr3t-value"
     for level in range(12):
         deep = {f"level{level}": [deep]}
@@ -187,12 +203,17 @@ def test_masker_reaches_deeper_than_its_default_depth() -> None:
     assert "deep-s3cr3t-value" not in json.dumps(out)
 
 
-def test_mask_with_airflow_finds_both_airflow_3_maskers() -> None:
-    import airflow._shared.secrets_masker as core
-    import airflow.sdk._shared.secrets_masker as sdk
-
+def test_mask_with_airflow_finds_every_masker_of_the_installed_airflow() -> None:
     redactors = redact._airflow_redactors()
-    assert sdk.redact in redactors and core.redact in redactors
+    if AIRFLOW_3:
+        import airflow._shared.secrets_masker as core
+        import airflow.sdk._shared.secrets_masker as sdk
+
+        assert sdk.redact in redactors and core.redact in redactors
+    else:
+        import airflow.utils.log.secrets_masker as only
+
+        assert only.redact in redactors
     assert len(set(map(id, redactors))) == len(redactors)
 
 
