@@ -70,7 +70,10 @@ OPTIONS: dict[str, Option] = {
         "my_company.lineage:CopyExtractor",
     ),
     "extract_timeout": Option(
-        "float", "2.0", "Seconds an extractor may run on the task's path before it is cut off."
+        "float",
+        "2.0",
+        "Seconds an extractor may run on the task's path before it is cut off. Importing the "
+        "extractors on first use in a process gets at least 10 s.",
     ),
     "allow_insecure_http": Option(
         "boolean",
