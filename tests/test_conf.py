@@ -25,7 +25,7 @@ def test_defaults(monkeypatch):
     assert conf.opt_out_tags() == frozenset({"secoda:disabled"})
     assert conf.only_tags() == frozenset()
     assert conf.flush_timeout() == 2.0
-    assert conf.spool_fsync() is True
+    assert conf.spool_fsync() is False
     assert conf.max_event_bytes() == 512 * 1024
     assert conf.trigger_extraction() == "off"
 
