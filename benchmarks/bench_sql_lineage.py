@@ -4,40 +4,26 @@
 
 Prints Markdown table rows.  Accuracy is measured on the hand-written
 corpora, tests/sql/corpus.py, tests/sql/corpus_realistic.py and
-tests/sql/corpus_spec_audit.py (loaded by path), each alone and together: exact match = a case's inputs and outputs
-both right; table-level F1 counts (role, table) pairs over all cases.
+tests/sql/corpus_spec_audit.py (loaded by path by tests/sql/cases.py), each
+alone and together: exact match = a case's inputs and outputs both right;
+table-level F1 counts (role, table) pairs over all cases.  The huge inputs are
+those of the robustness tests (tests/sql/huge_inputs.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import Callable
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from secoda_listener.sql import TableName, extract_lineage  # noqa: E402
-
-
-CORPORA = (
-    ("secoda_sql_lineage_corpus", "corpus.py"),
-    ("secoda_sql_lineage_corpus_realistic", "corpus_realistic.py"),
-    ("secoda_sql_lineage_corpus_spec_audit", "corpus_spec_audit.py"),
-)
-
-
-def load_corpus(name: str = CORPORA[0][0], filename: str = CORPORA[0][1]) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, REPO / "tests" / "sql" / filename)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+from tests.sql.cases import CORPORA, load_corpus  # noqa: E402
+from tests.sql.huge_inputs import deep_subqueries, huge_insert, huge_script  # noqa: E402
 
 
 def accuracy(cases: list) -> tuple[float, float, float, float, list[str]]:
@@ -71,23 +57,6 @@ def throughput(statements: list[tuple[str, str]], seconds: float) -> float:
     return done / (time.perf_counter() - start)
 
 
-def huge_insert() -> str:
-    terms = " + ".join(f"coalesce(src.col_{i}, 0) * {i}" for i in range(20_000))
-    sql = f"INSERT INTO analytics.totals SELECT {terms} AS total FROM raw.src AS src JOIN raw.other o ON o.id = src.id"
-    return sql + " WHERE src.k IN (" + ", ".join(f"'{i:08d}'" for i in range(40_000)) + ")"
-
-
-def huge_script() -> str:
-    return "\n".join(
-        f"INSERT INTO t{i % 50} (a, b) SELECT a, b FROM s{i % 70} JOIN d{i % 3} USING (k) WHERE x = {i};"
-        for i in range(5_000)
-    )
-
-
-def deep_nesting() -> str:
-    return "SELECT * FROM " + "(SELECT * FROM " * 500 + "deep_t" + ") AS x" * 500
-
-
 def timed(make: Callable[[], str], dialect: str) -> tuple[float, int, int, int]:
     sql = make()
     start = time.perf_counter()
@@ -101,7 +70,7 @@ def main() -> int:
     parser.add_argument("--show-misses", action="store_true", help="list corpus cases not exactly right")
     args = parser.parse_args()
 
-    corpora = [(filename, load_corpus(name, filename).CASES) for name, filename in CORPORA]
+    corpora = [(filename, load_corpus(filename).CASES) for filename in CORPORA]
     cases = [case for _, corpus in corpora for case in corpus]
     typical = [(c.sql, c.dialect) for c in cases if isinstance(c.sql, str) and c.sql.count(";") <= 1]
     rate = throughput(typical, args.seconds)
@@ -120,7 +89,7 @@ def main() -> int:
     for label, make, dialect in (
         ("1 MB INSERT..SELECT, 20,000 terms", huge_insert, "snowflake"),
         ("5,000-statement script", huge_script, "postgres"),
-        ("500-deep nested subqueries", deep_nesting, "postgres"),
+        ("500-deep nested subqueries", deep_subqueries, "postgres"),
     ):
         seconds, size, tables, errors = timed(make, dialect)
         print(f"| {label} ({size / 1e6:.2f} MB) | {seconds:.2f} s, {tables} tables, {errors} error notes |")

@@ -2,49 +2,17 @@
 
 Expectations are written by hand from the SQL-lineage contract in the README, as
 names in the spec's ``str()`` form; they are compared with the library's
-names using the spec's equality (case rules of the dialect).  The benchmark
-(benchmarks/bench_sql_lineage.py) loads this file by path, so keep it free of
-imports from the test suite.
+names using the spec's equality (case rules of the dialect).  The record
+shape and ``case(...)`` come from ``cases.py``; the tests and the benchmark
+(benchmarks/bench_sql_lineage.py) load this file by path with
+``cases.load_corpus``, so import nothing else from the test suite.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional, Sequence, Union
+from tests.sql.cases import GEN, PG, SF, new_corpus
 
-SF = "snowflake"
-PG = "postgres"
-GEN = "generic"
-
-
-@dataclass(frozen=True)
-class Case:
-    id: str
-    category: str
-    dialect: str
-    sql: Union[str, tuple[str, ...]]
-    inputs: tuple[str, ...]
-    outputs: tuple[str, ...]
-    default_database: Optional[str] = None
-    default_schema: Optional[str] = None
-
-
-CASES: list[Case] = []
-
-
-def case(
-    id: str,
-    category: str,
-    dialect: str,
-    sql: Union[str, Sequence[str]],
-    inputs: Sequence[str] = (),
-    outputs: Sequence[str] = (),
-    db: Optional[str] = None,
-    schema: Optional[str] = None,
-) -> None:
-    CASES.append(
-        Case(id, category, dialect, sql if isinstance(sql, str) else tuple(sql), tuple(inputs), tuple(outputs), db, schema)
-    )
+CASES, case = new_corpus()
 
 
 # --------------------------------------------------------------------------- select

@@ -4,47 +4,15 @@ Written by hand, separately from ``corpus.py``, from the SQL-lineage contract
 in the README: dbt-style models, incremental MERGE, Snowflake loading and
 unloading, Postgres upserts and psql scripts, session changes, placeholders,
 comments and quoting the way Airflow tasks really send them.  Same record
-shape as ``corpus.py``; loaded by path by the tests and the benchmark, so it
-imports nothing from the test suite.
+shape as ``corpus.py`` (from ``cases.py``); loaded by path by the tests and the
+benchmark, so it imports nothing else from the test suite.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional, Sequence, Union
+from tests.sql.cases import PG, SF, new_corpus
 
-SF = "snowflake"
-PG = "postgres"
-
-
-@dataclass(frozen=True)
-class Case:
-    id: str
-    category: str
-    dialect: str
-    sql: Union[str, tuple[str, ...]]
-    inputs: tuple[str, ...]
-    outputs: tuple[str, ...]
-    default_database: Optional[str] = None
-    default_schema: Optional[str] = None
-
-
-CASES: list[Case] = []
-
-
-def case(
-    id: str,
-    category: str,
-    dialect: str,
-    sql: Union[str, Sequence[str]],
-    inputs: Sequence[str] = (),
-    outputs: Sequence[str] = (),
-    db: Optional[str] = None,
-    schema: Optional[str] = None,
-) -> None:
-    CASES.append(
-        Case(id, category, dialect, sql if isinstance(sql, str) else tuple(sql), tuple(inputs), tuple(outputs), db, schema)
-    )
+CASES, case = new_corpus()
 
 
 # =========================================================================== dbt-style models

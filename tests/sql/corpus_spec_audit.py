@@ -6,52 +6,22 @@ defines (parts joined by ``.``; a part quoted in the SQL printed in double
 quotes with embedded quotes doubled; unquoted parts as written; parts supplied
 by defaults as given).  The test module compares both the spec's equality and
 the exact strings.  Loaded by path (like corpus.py) so the benchmark can share
-it: keep it free of imports from the test suite.
+it: import nothing from the test suite but ``cases.py``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional, Sequence, Union
+from typing import Sequence
 
-SF = "snowflake"
-PG = "postgres"
-GEN = "generic"
+from tests.sql.cases import GEN, PG, SF, new_corpus
+
 BOTH = (SF, PG)
 
 # Defaults used by the "defaults set" variants.
 DB = "dw"
 SCH = "core"
 
-
-@dataclass(frozen=True)
-class Case:
-    id: str
-    category: str
-    dialect: str
-    sql: Union[str, tuple[str, ...]]
-    inputs: tuple[str, ...]
-    outputs: tuple[str, ...]
-    default_database: Optional[str] = None
-    default_schema: Optional[str] = None
-
-
-CASES: list[Case] = []
-
-
-def case(
-    id: str,
-    category: str,
-    dialect: str,
-    sql: Union[str, Sequence[str]],
-    inputs: Sequence[str] = (),
-    outputs: Sequence[str] = (),
-    db: Optional[str] = None,
-    schema: Optional[str] = None,
-) -> None:
-    CASES.append(
-        Case(id, category, dialect, sql if isinstance(sql, str) else tuple(sql), tuple(inputs), tuple(outputs), db, schema)
-    )
+CASES, case = new_corpus()
 
 
 def _parts(name: str) -> list[str]:

@@ -2,42 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from collections import Counter
-from pathlib import Path
-from types import ModuleType
-
 import pytest
 
-from secoda_listener.sql import TableName, extract_lineage
+from tests.sql import checks
+from tests.sql.cases import load_corpus
 
-
-def load_corpus() -> ModuleType:
-    """The corpus is loaded by path so the benchmark can share it without a package."""
-    name = "secoda_sql_lineage_corpus"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("corpus.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-CORPUS = load_corpus()
-CASES = CORPUS.CASES
-
-
-def names(texts, dialect: str) -> set[TableName]:
-    return {TableName.parse(text, dialect) for text in texts}
+CASES = load_corpus("corpus.py").CASES
 
 
 def test_corpus_is_big_and_ids_unique() -> None:
     assert len(CASES) >= 250
-    duplicates = [key for key, count in Counter(c.id for c in CASES).items() if count > 1]
-    assert duplicates == []
+    assert checks.duplicate_ids(CASES) == []
 
 
 def test_corpus_covers_both_dialects_in_every_core_category() -> None:
@@ -49,23 +24,15 @@ def test_corpus_covers_both_dialects_in_every_core_category() -> None:
         assert {"snowflake", "postgres"} <= by_category[category], category
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@checks.each_case(CASES)
 def test_case(case) -> None:
-    result = extract_lineage(case.sql, case.dialect, case.default_database, case.default_schema)
-    assert set(result.inputs) == names(case.inputs, case.dialect), "inputs"
-    assert set(result.outputs) == names(case.outputs, case.dialect), "outputs"
-    # Deduplicated by the spec's equality.
-    assert len(set(result.inputs)) == len(result.inputs)
-    assert len(set(result.outputs)) == len(result.outputs)
+    result = checks.lineage(case)
+    checks.assert_tables(result, case)
+    checks.assert_deduplicated(result)
     assert result.errors == ()
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@checks.each_case(CASES)
 def test_case_with_fallback_tokenizer(case, monkeypatch: pytest.MonkeyPatch) -> None:
     """Texts too big for sqlparse's lexer go through fastlex: same answers expected."""
-    from secoda_listener.sql import script
-
-    monkeypatch.setattr(script, "SQLPARSE_BUDGET_CHARS", 0)
-    result = extract_lineage(case.sql, case.dialect, case.default_database, case.default_schema)
-    assert set(result.inputs) == names(case.inputs, case.dialect)
-    assert set(result.outputs) == names(case.outputs, case.dialect)
+    checks.assert_tables(checks.lineage_with_fallback_tokenizer(case, monkeypatch), case)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from secoda_listener.sql import SqlLineage, extract_lineage
+from tests.sql.huge_inputs import deep_parens, deep_subqueries, huge_insert, huge_script
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -138,29 +139,7 @@ def test_error_list_is_bounded() -> None:
     assert len(result.errors) <= 51
 
 
-# -- the three huge inputs ----------------------------------------------------------
-
-def huge_insert() -> str:
-    terms = " + ".join(f"coalesce(src.col_{i}, 0) * {i}" for i in range(20_000))
-    sql = f"INSERT INTO analytics.totals SELECT {terms} AS total FROM raw.src AS src JOIN raw.other o ON o.id = src.id"
-    return sql + " WHERE src.k IN (" + ", ".join(f"'{i:08d}'" for i in range(40_000)) + ")"
-
-
-def huge_script() -> str:
-    return "\n".join(
-        f"INSERT INTO t{i % 50} (a, b) SELECT a, b FROM s{i % 70} JOIN d{i % 3} USING (k) WHERE x = {i};"
-        for i in range(5_000)
-    )
-
-
-def deep_subqueries() -> str:
-    return "SELECT * FROM " + "(SELECT * FROM " * 500 + "deep_t" + ") AS x" * 500
-
-
-def deep_parens() -> str:
-    return ("SELECT " + "(" * 500 + "1" + ")" * 500 + " FROM t WHERE a IN "
-            + "(SELECT a FROM u WHERE b IN " * 500 + "(1)" + ")" * 500)
-
+# -- the huge inputs (huge_inputs.py, shared with the benchmark) ----------------------
 
 def test_huge_insert_select_finds_tables() -> None:
     sql = huge_insert()

@@ -1,0 +1,78 @@
+"""The record shape shared by the hand-written lineage corpora, and their loader.
+
+Each corpus module (``corpus*.py`` beside this file) keeps its own list::
+
+    CASES, case = new_corpus()
+    case("select-simple", "select", SF, "SELECT a FROM t", ["t"])
+
+Expectations are names in the spec's ``str()`` form.  The corpora are loaded
+by path (``load_corpus``), by the test modules and by
+benchmarks/bench_sql_lineage.py alike, so keep this module and the corpora
+free of pytest and of the library under test.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Callable, Optional, Sequence, Union
+
+SF = "snowflake"
+PG = "postgres"
+GEN = "generic"
+
+# The corpus files beside this module, in the order the benchmark reports them.
+CORPORA = ("corpus.py", "corpus_realistic.py", "corpus_spec_audit.py")
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    category: str
+    dialect: str
+    sql: Union[str, tuple[str, ...]]
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    default_database: Optional[str] = None
+    default_schema: Optional[str] = None
+
+
+Recorder = Callable[..., None]
+
+
+def new_corpus() -> tuple[list[Case], Recorder]:
+    """An empty case list and the ``case(...)`` function that appends to it."""
+    cases: list[Case] = []
+
+    def case(
+        id: str,
+        category: str,
+        dialect: str,
+        sql: Union[str, Sequence[str]],
+        inputs: Sequence[str] = (),
+        outputs: Sequence[str] = (),
+        db: Optional[str] = None,
+        schema: Optional[str] = None,
+    ) -> None:
+        cases.append(
+            Case(id, category, dialect, sql if isinstance(sql, str) else tuple(sql), tuple(inputs), tuple(outputs), db, schema)
+        )
+
+    return cases, case
+
+
+def load_corpus(filename: str) -> ModuleType:
+    """Load ``tests/sql/<filename>`` by path, once, as ``secoda_sql_lineage_<stem>``."""
+    path = Path(__file__).with_name(filename)
+    name = "secoda_sql_lineage_" + path.stem
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
