@@ -11,6 +11,7 @@ per process naming the option and the value, and the default is used.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from typing import Callable
@@ -132,15 +133,30 @@ _warned: set[tuple[str, str]] = set()
 
 
 def _raw(key: str) -> str:
-    """The configured text of ``[secoda] key``, or its default."""
+    """The configured text of ``[secoda] key``, or its default.
+
+    Airflow's own lookup walks every config source; the hooks ask for about
+    fifteen options per task, so answers are kept, keyed by the option's
+    environment variable (a changed variable is read afresh).
+    """
+    return _read(key, os.environ.get(f"AIRFLOW__{SECTION.upper()}__{key.upper()}"))
+
+
+@functools.lru_cache(maxsize=256)
+def _read(key: str, env_value: str | None) -> str:
     default = OPTIONS[key].default
     try:
         from airflow.configuration import conf
 
         value = conf.get(SECTION, key, fallback=default)
     except Exception:  # Airflow missing or its config broken: env var, then default.
-        value = os.environ.get(f"AIRFLOW__{SECTION.upper()}__{key.upper()}", default)
+        value = default if env_value is None else env_value
     return default if value is None else str(value).strip()
+
+
+def reload() -> None:
+    """Forget the values read so far (tests; a long-lived process after a config change)."""
+    _read.cache_clear()
 
 
 def _invalid(key: str, value: str, expected: str) -> None:

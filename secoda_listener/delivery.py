@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import atexit
 import os
+import time
 from typing import Any
 
 from secoda_listener import conf
 from secoda_listener.connection import resolve_endpoint
+from secoda_listener.endpoint import Endpoint
 from secoda_listener import outbox
 from secoda_listener.outbox import Outbox
 
@@ -23,11 +25,33 @@ _pending_pid: int | None = None
 _exit_registered_pid: int | None = None
 
 
+#: Seconds a resolved connection is reused: a task flushes more than once and the
+#: scheduler flushes all day, but a rotated API key must be picked up soon.
+ENDPOINT_TTL = 300.0
+_endpoints: dict[str, tuple[float, Endpoint]] = {}
+
+
+def cached_endpoint(conn_id: str) -> Endpoint:
+    """:func:`resolve_endpoint`, remembered for :data:`ENDPOINT_TTL` seconds.
+
+    On Airflow 3 a task process reads connections through its supervisor (a
+    round trip per lookup). Only successes are kept: a connection created
+    after a failure is found by the next flush.
+    """
+    now = time.monotonic()
+    cached = _endpoints.get(conn_id)
+    if cached is not None and now - cached[0] < ENDPOINT_TTL:
+        return cached[1]
+    endpoint = resolve_endpoint(conn_id)
+    _endpoints[conn_id] = (now, endpoint)
+    return endpoint
+
+
 def outbox_from_conf() -> Outbox:
     """An outbox configured by ``[secoda]``."""
     return Outbox(
         conf.spool_dir(),
-        resolve_endpoint=resolve_endpoint,
+        resolve_endpoint=cached_endpoint,
         max_bytes=conf.spool_max_mb() * 1024 * 1024,
         max_files=conf.spool_max_files(),
         fsync=conf.spool_fsync(),

@@ -15,6 +15,17 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 @pytest.fixture(autouse=True)
 def _fresh_warnings(monkeypatch):
     monkeypatch.setattr(conf, "_warned", set())
+    conf.reload()
+    yield
+    conf.reload()
+
+
+def test_values_are_kept_but_a_changed_env_var_is_read_afresh(monkeypatch):
+    monkeypatch.setenv("AIRFLOW__SECODA__FLUSH_TIMEOUT", "0.5")
+    assert conf.flush_timeout() == 0.5
+    assert conf._read.cache_info().currsize >= 1
+    monkeypatch.setenv("AIRFLOW__SECODA__FLUSH_TIMEOUT", "0.7")
+    assert conf.flush_timeout() == 0.7
 
 
 def test_defaults(monkeypatch):
