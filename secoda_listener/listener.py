@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import sys
 import time
 from typing import Any, Callable, TypeVar
 
@@ -22,12 +23,12 @@ from airflow.listeners import hookimpl
 from secoda_listener import conf
 from secoda_listener import event as ev
 from secoda_listener import facts
-from secoda_listener.background import background_flusher
-from secoda_listener import delivery, trigger
 from secoda_listener.endpoint import ROUTE_INGEST
-from secoda_listener.extract import extract
-from secoda_listener.redact import redact_event
 from secoda_listener.selection import dag_selected, operator_selected
+
+# The rest of the data path (extract, redact, delivery: requests, the SQL parser...)
+# is imported on the first hook that reports, not when Airflow loads the plugin:
+# every Airflow process loads plugins, few of them report anything.
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,8 @@ def _conn_id(dag: Any) -> str:
 
 def _record(event: ev.Event, conn_id: str) -> dict[str, Any]:
     """The spooled record: the redacted body and the connection id, never the key."""
+    from secoda_listener.redact import redact_event
+
     return {
         "event_id": event.event_id,
         "conn_id": conn_id,
@@ -91,6 +94,9 @@ def _report_task(task_instance: Any, event_type: str, error: Any = None) -> None
     dag = facts.dag_of_task(task_instance)
     if not dag_selected(dag) or not operator_selected(getattr(task_instance, "task", None)):
         return
+    from secoda_listener import delivery
+    from secoda_listener.extract import extract
+
     phase, state = _TASK_PHASES[event_type]
     extraction = extract(task_instance, phase)
     event = ev.Event(
@@ -126,6 +132,9 @@ def _report_dag_run(dag_run: Any, event_type: str) -> None:
     dag = getattr(dag_run, "dag", None)
     if not dag_selected(dag):
         return
+    from secoda_listener import delivery, trigger
+    from secoda_listener.background import background_flusher
+
     event = ev.Event(
         event_type=event_type,
         dag=facts.dag_block(dag, getattr(dag_run, "dag_id", None)),
@@ -179,7 +188,9 @@ class SecodaListener:
     def before_stopping(self, component: Any) -> None:
         # Fires in the task child on Airflow 2.10 and 3 alike: the last safe
         # moment before os._exit to deliver what the task's own flush left.
-        delivery.flush_pending()
+        delivery = sys.modules.get("secoda_listener.delivery")
+        if delivery is not None:  # nothing was ever put by this process otherwise
+            delivery.flush_pending()
 
 
 listener = SecodaListener()
