@@ -4,6 +4,8 @@ and the log says once, clearly, what to fix."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 from tests.conftest import API_KEY
 from tests.support.airflow_home import secoda_connection
@@ -13,15 +15,27 @@ def _task_states(output: str) -> str:
     return output
 
 
-def test_missing_connection_warns_once_and_keeps_events(run_dag, receiver, tmp_path):
+def test_missing_connection_warns_once_and_keeps_events(run_dag, receiver, airflow_home, tmp_path):
     result = run_dag("secoda_e2e_success", env={"AIRFLOW_CONN_SECODA_DEFAULT": ""}, conn_id="secoda_missing")
     assert result.returncode == 0, result.output[-3000:]
     assert receiver.received() == []
     assert "secoda_missing" in result.output
     assert "airflow connections add secoda_missing" in result.output
-    # Nothing is lost: the events wait in the spool for a connection to exist.
-    spooled = [p for p in (tmp_path / "spool").rglob("*") if p.is_file() and p.suffix == ".json"]
-    assert len(spooled) >= 4
+    # Nothing is lost: once the connection exists, a flush delivers every event
+    # (including any a background flush had claimed when the process exited).
+    env = airflow_home.env(
+        {
+            "AIRFLOW_CONN_SECODA_MISSING": secoda_connection(receiver.url, API_KEY),
+            "AIRFLOW__SECODA__SPOOL_DIR": str(tmp_path / "spool"),
+        }
+    )
+    flushed = subprocess.run(
+        [sys.executable, "-m", "secoda_listener", "flush", "--timeout", "30"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert flushed.returncode == 0, flushed.stdout + flushed.stderr
+    types = sorted(r["body"]["event_type"] for r in receiver.received() if r["status"] == 200)
+    assert types == ["dag_run_success"] + ["task_running"] * 2 + ["task_success"] * 2
 
 
 def test_incomplete_connection_names_what_is_missing(run_dag, receiver):
