@@ -140,10 +140,11 @@ def _report_dag_run(dag_run: Any, event_type: str) -> None:
         dag=facts.dag_block(dag, getattr(dag_run, "dag_id", None)),
         dag_run=facts.dag_run_block(dag_run),
     )
-    placed = delivery.put(_record(event, _conn_id(dag)))
+    conn_id = _conn_id(dag)
+    placed = delivery.put(_record(event, conn_id))
     log.debug("secoda-listener: %s event %s %s", event_type, event.event_id, placed)
     if event_type != ev.DAG_RUN_RUNNING:  # a run ended: ask Secoda to process (rate-limited)
-        trigger.maybe_trigger_extraction(_conn_id(dag), delivery.put)
+        trigger.maybe_trigger_extraction(conn_id, delivery.put)
     # The scheduler must never wait on Secoda: deliver from a background thread,
     # and at interpreter exit whatever the thread did not get to.
     background_flusher().kick()

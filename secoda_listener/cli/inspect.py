@@ -25,6 +25,8 @@ from typing import Any
 
 import attrs
 
+from secoda_listener import facts
+
 # Large enough that inspect never trims what it shows.
 _MAX_BYTES = 16 * 1024 * 1024
 
@@ -72,13 +74,8 @@ def _macros() -> Any:
 
 
 def _params(task: Any, dag: Any) -> dict[str, Any]:
-    for params in (getattr(task, "params", None), getattr(dag, "params", None)):
-        if params:
-            try:
-                return dict(params.dump() if hasattr(params, "dump") else params)
-            except Exception:  # noqa: BLE001
-                continue
-    return {}
+    """The task's params (which include the DAG's), else the DAG's."""
+    return facts.dag_params(task) or facts.dag_params(dag)
 
 
 class _Connections:
