@@ -122,7 +122,7 @@ class ReceiverProcess:
 
     def records(self) -> list[dict[str, Any]]:
         """Requests the receiver answered 200 (before it was told to stop)."""
-        from secoda_listener.receiver import read_store
+        from secoda_listener.testing.receiver import read_store
 
         cutoff = self.stopped_at or float("inf")
         return [r for r in read_store(self.store) if r.get("status") == 200 and r.get("received_at", 0) < cutoff]
@@ -446,7 +446,7 @@ def profile(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
     total = sum(entry[2] for entry in stats.values())
     print(f"  profile: wall {run['wall']:.2f} s", file=sys.stderr, flush=True)
     return {"rows": rows, "total": total, "wall": run["wall"],
-            "import_secoda": import_cost(bench, "secoda_listener.plugin")}
+            "import_secoda": import_cost(bench, "secoda_listener.capture.plugin")}
 
 
 def profile_report(result: dict[str, Any], n: int) -> str:

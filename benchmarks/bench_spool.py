@@ -27,9 +27,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from secoda_listener.endpoint import Endpoint  # noqa: E402
-from secoda_listener.outbox import Outbox  # noqa: E402
-from secoda_listener.spool import Spool  # noqa: E402
+from secoda_listener.delivery.endpoint import Endpoint  # noqa: E402
+from secoda_listener.delivery.outbox import Outbox  # noqa: E402
+from secoda_listener.delivery.spool import Spool  # noqa: E402
 
 KEY = "bench-key"
 SQL = "INSERT INTO analytics.daily_orders SELECT o.id, o.amount FROM raw.orders o WHERE o.day = '2024-01-01' " * 4
@@ -95,10 +95,10 @@ def fill(directory: Path, n: int) -> None:
 _FLUSH_CHILD = """
 import json, resource, sys, time, tracemalloc
 sys.path.insert(0, sys.argv[4])
-from secoda_listener.endpoint import Endpoint
-from secoda_listener.sender import Sender
-from secoda_listener.spool import Spool
-from secoda_listener.transport import Transport
+from secoda_listener.delivery.endpoint import Endpoint
+from secoda_listener.delivery.sender import Sender
+from secoda_listener.delivery.spool import Spool
+from secoda_listener.delivery.transport import Transport
 trace = sys.argv[5] == "trace"
 timeout = float(sys.argv[6])
 spool = Spool(sys.argv[1], fsync=False, max_files=10**7, max_bytes=10 * 1024**3)

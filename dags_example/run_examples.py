@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from secoda_listener.receiver import Receiver  # noqa: E402
+from secoda_listener.testing.receiver import Receiver  # noqa: E402
 from tests.support.airflow_home import AirflowHome, secoda_connection  # noqa: E402
 from tests.support.postgres import LocalPostgres  # noqa: E402
 

@@ -18,6 +18,8 @@ from typing import Callable
 
 import attrs
 
+from secoda_listener.logs import warn_once
+
 log = logging.getLogger(__name__)
 
 SECTION = "secoda"
@@ -128,8 +130,20 @@ OPTIONS: dict[str, Option] = {
 }
 
 
-# Warn once per (option, value): a config typo must not flood task logs.
-_warned: set[tuple[str, str]] = set()
+def default(key: str) -> bool | int | float | str:
+    """The declared default of ``[secoda] key``, typed: what constructors fall back to.
+
+    Defaults live in :data:`OPTIONS` only; a class that takes one of these
+    values as a parameter reads its default from here rather than restating it.
+    """
+    option = OPTIONS[key]
+    if option.type == "boolean":
+        return option.default == "True"
+    if option.type == "integer":
+        return int(option.default)
+    if option.type == "float":
+        return float(option.default)
+    return option.default
 
 
 def _raw(key: str) -> str:
@@ -160,16 +174,17 @@ def reload() -> None:
 
 
 def _invalid(key: str, value: str, expected: str) -> None:
-    if (key, value) not in _warned:
-        _warned.add((key, value))
-        log.warning(
-            "secoda-listener: [%s] %s = %r is not %s; using the default %r.",
-            SECTION,
-            key,
-            value,
-            expected,
-            OPTIONS[key].default,
-        )
+    # Once per (option, value): a config typo must not flood task logs.
+    warn_once(
+        log,
+        ("conf", key, value),
+        "[%s] %s = %r is not %s; using the default %r.",
+        SECTION,
+        key,
+        value,
+        expected,
+        OPTIONS[key].default,
+    )
 
 
 def _bool(key: str) -> bool:

@@ -30,7 +30,7 @@ def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> AirflowHome:
 
 @pytest.fixture
 def receiver(tmp_path: Path) -> Iterator["Receiver"]:  # noqa: F821
-    from secoda_listener.receiver import Receiver
+    from secoda_listener.testing.receiver import Receiver
 
     with Receiver(store=tmp_path / "received.jsonl", api_key=API_KEY) as running:
         yield running

@@ -7,17 +7,26 @@ from pathlib import Path
 
 import pytest
 
-from secoda_listener import conf
+from secoda_listener import conf, logs
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 @pytest.fixture(autouse=True)
 def _fresh_warnings(monkeypatch):
-    monkeypatch.setattr(conf, "_warned", set())
+    logs.forget()
     conf.reload()
     yield
     conf.reload()
+
+
+@pytest.mark.parametrize("key", sorted(conf.OPTIONS))
+def test_default_is_the_declared_one_typed(key):
+    value = conf.default(key)
+    option = conf.OPTIONS[key]
+    expected_type = {"boolean": bool, "integer": int, "float": float, "string": str}[option.type]
+    assert type(value) is expected_type
+    assert str(value) == option.default
 
 
 def test_values_are_kept_but_a_changed_env_var_is_read_afresh(monkeypatch):

@@ -18,7 +18,7 @@ COMMANDS: tuple[str, ...] = (
     "receiver",
     "flush",
     "status",
-    "lineage",
+    "sql_lineage",
     "doctor",
     "inspect",
 )

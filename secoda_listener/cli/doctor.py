@@ -110,7 +110,7 @@ def _env_name(key: str) -> str:
 
 
 def _readers() -> dict[str, Callable[[], Any]]:
-    from secoda_listener import conf
+    from secoda_listener import conf, logs
 
     readers: dict[str, Callable[[], Any]] = {}
     for key in conf.OPTIONS:
@@ -129,12 +129,12 @@ def _shown(value: Any) -> str:
 
 
 def check_config() -> tuple[Section, dict[str, Any]]:
-    from secoda_listener import conf
+    from secoda_listener import conf, logs
 
     section = Section("[secoda] configuration")
     values: dict[str, Any] = {}
     for key, read in _readers().items():
-        conf._warned.clear()  # each invalid value is reported here, even if warned before
+        logs.forget()  # each invalid value is reported here, even if warned before
         with _captured(conf.log) as warnings:
             value = read()
         values[key] = value
@@ -173,7 +173,7 @@ def check_plugin() -> Section:
 
 def check_connection(conn_id: str, allow_http: bool) -> tuple[Section, Any]:
     """The connection section, and the endpoint's base URL when it could be built."""
-    from secoda_listener import connection as secoda_conn
+    from secoda_listener.delivery import secoda_connection as secoda_conn
     from secoda_listener.exceptions import ConfigError, ConnectionNotFound
 
     section = Section(f"connection {conn_id!r}")
@@ -275,7 +275,7 @@ def _failed_kinds(spool_dir: Path, tag: str) -> dict[str, int]:
         names = os.listdir(spool_dir / "failed")
     except OSError:
         return kinds
-    from secoda_listener.spool import tag_of
+    from secoda_listener.delivery.spool import tag_of
 
     for name in names:
         stem, _, kind = name.removesuffix(".json").rpartition("~")
@@ -286,8 +286,8 @@ def _failed_kinds(spool_dir: Path, tag: str) -> dict[str, int]:
 
 def check_key(conn_id: str, spool_dir: Path, have_key: bool) -> Section:
     """What can honestly be said about the key without sending anything Secoda would record."""
-    from secoda_listener.retry import STATE_FILE, SharedBackoff
-    from secoda_listener.spool import conn_tag
+    from secoda_listener.delivery.backoff import STATE_FILE, SharedBackoff
+    from secoda_listener.delivery.spool import conn_tag
 
     section = Section("API key accepted?")
     if not have_key:
@@ -388,7 +388,7 @@ def check_extractors() -> Section:
 def check_trigger(conn_id: str, values: dict[str, Any]) -> Section | None:
     if values.get("trigger_extraction") != "after_dag_run":
         return None
-    from secoda_listener import trigger
+    from secoda_listener.delivery import extraction_trigger as trigger
 
     section = Section("extraction trigger")
     last = trigger.last_trigger(conn_id)
@@ -420,7 +420,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, emit: Callable[[str], None]) -> int:
-    from secoda_listener import conf
+    from secoda_listener import conf, logs
 
     sections: list[Section] = []
     config, values = check_config()

@@ -38,7 +38,7 @@ def add_spool_dir_argument(parser: argparse.ArgumentParser) -> None:
 def open_spool(args: argparse.Namespace) -> Any:
     """The spool named by ``--spool-dir`` or the configuration (raises SpoolError)."""
     from secoda_listener import conf
-    from secoda_listener.spool import Spool
+    from secoda_listener.delivery.spool import Spool
 
     return Spool(
         args.spool_dir or conf.spool_dir(),
@@ -50,9 +50,9 @@ def open_spool(args: argparse.Namespace) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     from secoda_listener import conf
-    from secoda_listener.connection import resolve_endpoint
-    from secoda_listener.sender import Sender
-    from secoda_listener.transport import Transport
+    from secoda_listener.delivery.secoda_connection import resolve_endpoint
+    from secoda_listener.delivery.sender import Sender
+    from secoda_listener.delivery.transport import Transport
 
     try:
         spool = open_spool(args)

@@ -25,7 +25,7 @@ from typing import Any
 
 import attrs
 
-from secoda_listener import facts
+from secoda_listener.capture import airflow_objects as facts
 
 # Large enough that inspect never trims what it shows.
 _MAX_BYTES = 16 * 1024 * 1024
@@ -82,7 +82,7 @@ class _Connections:
     """``{{ conn.my_conn.host }}`` in templates, read the way the plugin reads connections."""
 
     def __getattr__(self, conn_id: str) -> Any:
-        from secoda_listener.connection import get_airflow_connection
+        from secoda_listener.delivery.secoda_connection import get_airflow_connection
 
         return get_airflow_connection(conn_id)
 
@@ -179,10 +179,10 @@ class PreviewTaskInstance:
 
 
 def inspect_task(task: Any, dag: Any, logical_date: dt.datetime) -> dict[str, Any]:
-    from secoda_listener import extract as extraction
-    from secoda_listener.facts import operator_path, task_sql
-    from secoda_listener.redact import redact_event
-    from secoda_listener.selection import operator_selected
+    from secoda_listener.extractors import manager as extraction
+    from secoda_listener.capture.airflow_objects import operator_path, task_sql
+    from secoda_listener.event.redact import redact_event
+    from secoda_listener.capture.selection import operator_selected
 
     out: dict[str, Any] = {"task_id": task.task_id, "operator": operator_path(task)}
     try:
@@ -217,7 +217,7 @@ def inspect_task(task: Any, dag: Any, logical_date: dt.datetime) -> dict[str, An
 
 def inspect_file(path: str, dag_id: str | None, task_ids: list[str] | None,
                  logical_date: dt.datetime) -> tuple[dict[str, Any], int]:
-    from secoda_listener.selection import dag_selected
+    from secoda_listener.capture.selection import dag_selected
 
     dags, import_errors = load_dags(path)
     report: dict[str, Any] = {"file": path, "import_errors": import_errors, "dags": []}

@@ -44,7 +44,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from secoda_listener.receiver import Receiver, read_store
+    from secoda_listener.testing.receiver import Receiver, read_store
 
     if args.summary:
         print_summary(read_store(args.store), sys.stdout)

@@ -30,7 +30,7 @@ def collect(spool: Any) -> dict[str, Any]:
     """Everything status shows, as JSON-able data."""
     import attrs
 
-    from secoda_listener.retry import SharedBackoff
+    from secoda_listener.delivery.backoff import SharedBackoff
 
     now = time.time()
     stats = attrs.asdict(spool.stats())

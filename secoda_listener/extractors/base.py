@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from secoda_listener.lineage import Lineage
+from secoda_listener.event.datasets import Lineage
 
 
 class BaseExtractor:

@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from secoda_listener.extractors.base import BaseExtractor
-from secoda_listener.extractors.connections import SqlTarget, snowflake_namespace
+from secoda_listener.extractors.sql_targets import SqlTarget, snowflake_namespace
 from secoda_listener.extractors.shell_sql import ShellSql, find_sql
 from secoda_listener.extractors.sql_operators import sql_lineage
-from secoda_listener.lineage import Lineage
+from secoda_listener.event.datasets import Lineage
 
 #: Largest command kept as source code; the event's own size cap applies after.
 MAX_SOURCE_CHARS = 100_000

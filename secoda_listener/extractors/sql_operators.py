@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from secoda_listener.extractors.base import BaseExtractor
-from secoda_listener.extractors.connections import SqlTarget, snowflake_namespace, sql_target
-from secoda_listener.lineage import Dataset, Lineage
+from secoda_listener.extractors.sql_targets import SqlTarget, snowflake_namespace, sql_target
+from secoda_listener.event.datasets import Dataset, Lineage
 from secoda_listener.sql import extract_lineage
 
 _CONN_ID_ATTRIBUTES = ("snowflake_conn_id", "postgres_conn_id", "conn_id")

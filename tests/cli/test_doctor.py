@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from secoda_listener.receiver import Receiver
-from secoda_listener.spool import Spool
+from secoda_listener.testing.receiver import Receiver
+from secoda_listener.delivery.spool import Spool
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = "sk-doctor-secret-31337"

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from secoda_listener.receiver import Receiver
-from secoda_listener.retry import SharedBackoff
-from secoda_listener.spool import Spool
+from secoda_listener.testing.receiver import Receiver
+from secoda_listener.delivery.backoff import SharedBackoff
+from secoda_listener.delivery.spool import Spool
 from tests.conftest import API_KEY
 
 REPO = Path(__file__).resolve().parents[2]

@@ -103,7 +103,7 @@ def _key(body: dict[str, Any]) -> tuple[str, str, str | None]:
 
 @pytest.fixture(scope="module")
 def scheduled(postgres, tmp_path_factory: pytest.TempPathFactory) -> ScheduledRuns:
-    from secoda_listener.receiver import Receiver
+    from secoda_listener.testing.receiver import Receiver
 
     root = tmp_path_factory.mktemp("scheduler")
     dags = root / "dags"

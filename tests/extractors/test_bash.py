@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from secoda_listener import extract as extract_module
-from secoda_listener.extract import extract
+from secoda_listener.extractors import manager as extract_module
+from secoda_listener.extractors.manager import extract
 from secoda_listener.extractors.bash import MAX_SOURCE_CHARS, BashExtractor
 from secoda_listener.extractors.registry import Registry
-from secoda_listener.lineage import Dataset, Lineage
+from secoda_listener.event.datasets import Dataset, Lineage
 
 try:  # Airflow 3
     from airflow.providers.standard.operators.bash import BashOperator

@@ -12,8 +12,8 @@ from typing import Any, Callable
 
 import pytest
 
-from secoda_listener import extract as extract_module
-from secoda_listener.extract import extract
+from secoda_listener.extractors import manager as extract_module
+from secoda_listener.extractors.manager import extract
 from secoda_listener.extractors import BaseExtractor, Dataset, Lineage
 from secoda_listener.extractors.registry import ENTRY_POINT_GROUP, Registry, class_paths, matches
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from secoda_listener import extract as extract_module
-from secoda_listener.extract import extract
+from secoda_listener.extractors import manager as extract_module
+from secoda_listener.extractors.manager import extract
 from secoda_listener.extractors import SqlTarget, sql_lineage, sql_target
 from secoda_listener.extractors.registry import Registry, matches
 from secoda_listener.extractors.sql_operators import (
@@ -18,7 +18,7 @@ from secoda_listener.extractors.sql_operators import (
     SnowflakeSqlApiExtractor,
     SqlExecuteQueryExtractor,
 )
-from secoda_listener.lineage import Dataset, Lineage
+from secoda_listener.event.datasets import Dataset, Lineage
 from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
 from airflow.providers.snowflake.transfers.copy_into_snowflake import CopyFromExternalStageToSnowflakeOperator
 

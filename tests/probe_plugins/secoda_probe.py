@@ -39,7 +39,7 @@ class ProbeListener:
 
 
 def _break_secoda_listener() -> None:
-    from secoda_listener import event
+    from secoda_listener.event import model as event
 
     def broken(self):
         raise RuntimeError("injected bug in secoda-listener")

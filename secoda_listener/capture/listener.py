@@ -1,0 +1,190 @@
+"""The pluggy listener: Airflow calls these hooks; each one turns into an event.
+
+Every hook body runs inside :func:`_guarded`: on Airflow 2.10 an exception
+escaping ``on_task_instance_running`` fails the user's task, and on every
+version pluggy skips the other listeners of that hook. Nothing escapes here.
+
+The hook path is short and local: selection (cheap, first), extraction
+(bounded), event, redaction, a durable write to the spool. The network is only
+touched when a task ends (one bounded flush), from a background thread in the
+scheduler, or from ``secoda-listener flush``.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+import time
+from typing import Any, Callable, TypeVar
+
+from airflow.listeners import hookimpl
+
+from secoda_listener import conf
+from secoda_listener.logs import warn_once
+from secoda_listener.event import model as ev
+from secoda_listener.capture import airflow_objects as facts
+from secoda_listener.delivery.endpoint import ROUTE_INGEST
+from secoda_listener.capture.selection import dag_selected, operator_selected
+
+# The rest of the data path (extract, redact, delivery: requests, the SQL parser...)
+# is imported on the first hook that reports, not when Airflow loads the plugin:
+# every Airflow process loads plugins, few of them report anything.
+
+log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+def _guarded(hook: F) -> F:
+    @functools.wraps(hook)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            hook(*args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001 - nothing may reach Airflow or pluggy
+            warn_once(
+                log,
+                ("hook", hook.__name__, type(exc).__name__),
+                "%s failed and was skipped (the task is not affected): %s: %s",
+                hook.__name__,
+                type(exc).__name__,
+                exc,
+            )
+        return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _conn_id(dag: Any) -> str:
+    """``params["secoda_conn_id"]`` of the DAG (as in the callback provider), else the config."""
+    override = facts.dag_params(dag).get("secoda_conn_id")
+    return str(override) if override else conf.conn_id()
+
+
+def _record(event: ev.Event, conn_id: str) -> dict[str, Any]:
+    """The spooled record: the redacted body and the connection id, never the key."""
+    from secoda_listener.event.redact import redact_event
+
+    return {
+        "event_id": event.event_id,
+        "conn_id": conn_id,
+        "route": ROUTE_INGEST,
+        "created_at": time.time(),
+        "body": redact_event(event.to_body(), max_bytes=conf.max_event_bytes()),
+    }
+
+
+_TASK_PHASES = {
+    ev.TASK_RUNNING: ("start", "running"),
+    ev.TASK_SUCCESS: ("complete", "success"),
+    ev.TASK_FAILED: ("failure", "failed"),
+}
+
+
+def _report_task(task_instance: Any, event_type: str, error: Any = None) -> None:
+    if not conf.enabled():
+        return
+    dag = facts.dag_of_task(task_instance)
+    if not dag_selected(dag) or not operator_selected(getattr(task_instance, "task", None)):
+        return
+    from secoda_listener.delivery import process as delivery
+    from secoda_listener.extractors.manager import extract
+
+    phase, state = _TASK_PHASES[event_type]
+    extraction = extract(task_instance, phase)
+    event = ev.Event(
+        event_type=event_type,
+        dag=facts.dag_block(dag, getattr(task_instance, "dag_id", None)),
+        dag_run=facts.dag_run_block(facts.dag_run_of_task(task_instance)),
+        task_instance=facts.task_instance_block(
+            task_instance, state, source_code=extraction.source_code, error=error
+        ),
+        lineage=extraction.lineage,
+    )
+    placed = delivery.put(_record(event, _conn_id(dag)))
+    if event_type == ev.TASK_RUNNING:
+        log.debug("secoda-listener: %s event %s %s", event_type, event.event_id, placed)
+        delivery.deliver_at_exit()
+        return
+    flushed = delivery.flush()
+    log.info(
+        "secoda-listener: %s event %s (%d inputs, %d outputs%s) %s; flush: %s",
+        event_type,
+        event.event_id,
+        len(extraction.lineage.inputs),
+        len(extraction.lineage.outputs),
+        f", {len(extraction.lineage.errors)} lineage errors" if extraction.lineage.errors else "",
+        placed,
+        flushed,
+    )
+
+
+def _report_dag_run(dag_run: Any, event_type: str) -> None:
+    if not conf.enabled():
+        return
+    dag = getattr(dag_run, "dag", None)
+    if not dag_selected(dag):
+        return
+    from secoda_listener.delivery import process as delivery
+    from secoda_listener.delivery import extraction_trigger as trigger
+    from secoda_listener.delivery.background import background_flusher
+
+    event = ev.Event(
+        event_type=event_type,
+        dag=facts.dag_block(dag, getattr(dag_run, "dag_id", None)),
+        dag_run=facts.dag_run_block(dag_run),
+    )
+    conn_id = _conn_id(dag)
+    placed = delivery.put(_record(event, conn_id))
+    log.debug("secoda-listener: %s event %s %s", event_type, event.event_id, placed)
+    if event_type != ev.DAG_RUN_RUNNING:  # a run ended: ask Secoda to process (rate-limited)
+        trigger.maybe_trigger_extraction(conn_id, delivery.put)
+    # The scheduler must never wait on Secoda: deliver from a background thread,
+    # and at interpreter exit whatever the thread did not get to.
+    background_flusher().kick()
+    delivery.deliver_at_exit()
+
+
+class SecodaListener:
+    """The object registered with Airflow's listener manager."""
+
+    @hookimpl
+    @_guarded
+    def on_task_instance_running(self, previous_state: Any, task_instance: Any) -> None:
+        _report_task(task_instance, ev.TASK_RUNNING)
+
+    @hookimpl
+    @_guarded
+    def on_task_instance_success(self, previous_state: Any, task_instance: Any) -> None:
+        _report_task(task_instance, ev.TASK_SUCCESS)
+
+    @hookimpl
+    @_guarded
+    def on_task_instance_failed(self, previous_state: Any, task_instance: Any, error: Any) -> None:
+        _report_task(task_instance, ev.TASK_FAILED, error)
+
+    @hookimpl
+    @_guarded
+    def on_dag_run_running(self, dag_run: Any, msg: str) -> None:
+        _report_dag_run(dag_run, ev.DAG_RUN_RUNNING)
+
+    @hookimpl
+    @_guarded
+    def on_dag_run_success(self, dag_run: Any, msg: str) -> None:
+        _report_dag_run(dag_run, ev.DAG_RUN_SUCCESS)
+
+    @hookimpl
+    @_guarded
+    def on_dag_run_failed(self, dag_run: Any, msg: str) -> None:
+        _report_dag_run(dag_run, ev.DAG_RUN_FAILED)
+
+    @hookimpl
+    @_guarded
+    def before_stopping(self, component: Any) -> None:
+        # Fires in the task child on Airflow 2.10 and 3 alike: the last safe
+        # moment before os._exit to deliver what the task's own flush left.
+        delivery = sys.modules.get("secoda_listener.delivery.process")
+        if delivery is not None:  # nothing was ever put by this process otherwise
+            delivery.flush_pending()
+
+
+listener = SecodaListener()

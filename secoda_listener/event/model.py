@@ -1,0 +1,113 @@
+"""The event: what one run-log request to Secoda carries.
+
+Immutable attrs classes, one per block of the body. The keys and meanings of
+``task_instance`` and ``dag`` are those of the callback provider this plugin
+replaces (Secoda parses them, including the rendered ``sql``); everything
+else is added beside them. :meth:`Event.to_body` is the JSON body.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import attrs
+
+from secoda_listener import __version__
+from secoda_listener.event.datasets import Lineage
+
+PRODUCER = f"secoda-listener/{__version__}"
+
+TASK_RUNNING = "task_running"
+TASK_SUCCESS = "task_success"
+TASK_FAILED = "task_failed"
+DAG_RUN_RUNNING = "dag_run_running"
+DAG_RUN_SUCCESS = "dag_run_success"
+DAG_RUN_FAILED = "dag_run_failed"
+EVENT_TYPES = (TASK_RUNNING, TASK_SUCCESS, TASK_FAILED, DAG_RUN_RUNNING, DAG_RUN_SUCCESS, DAG_RUN_FAILED)
+
+
+def date_text(value: Any) -> str | None:
+    """Dates as the callback provider sent them: ``str(datetime)``, or null."""
+    return None if value is None else str(value)
+
+
+@attrs.frozen
+class TaskInstanceBlock:
+    task_id: str
+    dag_id: str
+    run_id: str | None
+    map_index: int
+    try_number: int | None
+    max_tries: int | None
+    state: str | None
+    start_date: str | None
+    end_date: str | None
+    hostname: str | None
+    operator: str | None
+    sql: str | list[str] | None = None
+    source_code: str | None = None
+    error: str | None = None
+
+
+@attrs.frozen
+class DagBlock:
+    dag_id: str
+    start_date: str | None = None
+    end_date: str | None = None
+    schedule_interval: str | None = None
+    catchup: bool | None = None
+    is_paused_upon_creation: bool | None = None
+    description: str | None = None
+    max_active_tasks: int | None = None
+    max_active_runs: int | None = None
+    tags: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class DagRunBlock:
+    run_id: str | None
+    logical_date: str | None
+    run_type: str | None
+    state: str | None
+    start_date: str | None
+    end_date: str | None
+
+
+def _new_event_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat()
+
+
+@attrs.frozen
+class Event:
+    """One run-log event. ``event_id`` is minted once and never changes across retries."""
+
+    event_type: str = attrs.field(validator=attrs.validators.in_(EVENT_TYPES))
+    dag: DagBlock
+    dag_run: DagRunBlock | None
+    task_instance: TaskInstanceBlock | None = None
+    lineage: Lineage | None = None
+    event_id: str = attrs.field(factory=_new_event_id)
+    event_time: str = attrs.field(factory=_now)
+    producer: str = PRODUCER
+
+    def to_body(self) -> dict[str, Any]:
+        """The JSON-able request body. Task-only keys are left out of DAG-run events."""
+        body = attrs.asdict(self, recurse=True)
+        if self.task_instance is None:
+            del body["task_instance"]
+        if self.lineage is None:
+            del body["lineage"]
+        ti = body.get("task_instance")
+        if ti is not None:
+            # `error` is for failed tasks only; `source_code` only where there is some.
+            if self.event_type != TASK_FAILED:
+                ti.pop("error", None)
+            if ti.get("source_code") is None:
+                ti.pop("source_code", None)
+        return body

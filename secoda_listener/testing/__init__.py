@@ -1,0 +1,1 @@
+"""Not on the data path: a local Secoda-compatible receiver for tests and the demo."""
