@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO))
 
 from secoda_listener.sql import TableName, extract_lineage  # noqa: E402
 from tests.sql.cases import CORPORA, load_corpus  # noqa: E402
-from tests.sql.huge_inputs import deep_subqueries, huge_insert, huge_script  # noqa: E402
+from tests.sql.huge_inputs import ADVERSARIAL, deep_subqueries, huge_insert, huge_script  # noqa: E402
 
 
 def accuracy(cases: list) -> tuple[float, float, float, float, list[str]]:
@@ -93,6 +93,10 @@ def main() -> int:
     ):
         seconds, size, tables, errors = timed(make, dialect)
         print(f"| {label} ({size / 1e6:.2f} MB) | {seconds:.2f} s, {tables} tables, {errors} error notes |")
+    # The adversarial shapes of the robustness tests (which check their answers, not their time).
+    for name, (sql, _) in sorted(ADVERSARIAL.items()):
+        worst = max(timed(lambda: sql, dialect)[0] for dialect in ("postgres", "snowflake"))
+        print(f"| adversarial `{name}` ({len(sql) / 1e6:.2f} MB), slower of postgres/snowflake | {worst:.2f} s |")
     if args.show_misses and misses:
         print("\nNot exactly right: " + ", ".join(misses))
     return 0

@@ -45,12 +45,14 @@ QUICK_ARGS = {
     "bench_spool.py": ["--writes", "1000", "--deliver", "2000", "--backlog", "5000"],
     "bench_sql_lineage.py": ["--seconds", "1"],
     "bench_dag_overhead.py": ["--reps", "1", "--ol-reps", "1", "--no-profile"],
+    "bench_redact.py": ["--runs", "100"],
 }
 
 TITLES = {
     "bench_dag_overhead.py": "DAG-level overhead: secoda-listener vs off vs OpenLineage (bench_dag_overhead.py)",
     "bench_spool.py": "Spool and sender (bench_spool.py)",
     "bench_sql_lineage.py": "SQL lineage library (bench_sql_lineage.py)",
+    "bench_redact.py": "Redaction on the hook path (bench_redact.py)",
 }
 
 

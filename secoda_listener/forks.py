@@ -29,7 +29,12 @@ def reset_in_child(name: str, reset: Callable[[], None]) -> None:
     _resets[name] = reset
 
 
-def _after_fork_in_child() -> None:
+def start_afresh() -> None:
+    """Run every registered reset now: this process forgets its per-process delivery state.
+
+    What a forked child does first; tests call it to isolate one test's spool,
+    connection and threads from the next.
+    """
     for name, reset in list(_resets.items()):
         try:
             reset()
@@ -37,4 +42,4 @@ def _after_fork_in_child() -> None:
             log.debug("secoda-listener: at-fork reset %s failed: %s", name, exc)
 
 
-os.register_at_fork(after_in_child=_after_fork_in_child)
+os.register_at_fork(after_in_child=start_afresh)

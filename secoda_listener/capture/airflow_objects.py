@@ -54,10 +54,11 @@ def dag_tags(dag: Any) -> frozenset[str]:
 
 def dag_params(dag: Any) -> dict[str, Any]:
     """A DAG's params as plain values (Airflow wraps them in ``Param`` objects)."""
-    params = getattr(dag, "params", None)
-    if not params:
-        return {}
+    # A DAG's params are user objects: reading them may raise anything.
     try:
+        params = getattr(dag, "params", None)
+        if not params:
+            return {}
         dump = params.dump() if hasattr(params, "dump") else dict(params)
         return dict(dump)
     except Exception:

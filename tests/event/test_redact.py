@@ -9,7 +9,6 @@ import json
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 from typing import Any
 
@@ -344,14 +343,3 @@ def test_hostile_megabyte_fields_redact_in_bounded_time() -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
-
-
-def test_typical_event_redacts_fast() -> None:
-    # A loose guard (the measured figure is a few hundred microseconds), not a benchmark.
-    body = task_event(sql="INSERT INTO t SELECT a, b FROM s WHERE x = 'y' AND z = 1;\n" * 40)
-    redact_event(body, max_bytes=BIG)
-    runs = 200
-    start = time.perf_counter()
-    for _ in range(runs):
-        redact_event(body, max_bytes=BIG)
-    assert (time.perf_counter() - start) / runs < 0.02

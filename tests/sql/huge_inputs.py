@@ -1,4 +1,4 @@
-"""The huge inputs, shared by test_sql_robustness.py and benchmarks/bench_sql_lineage.py."""
+"""The huge inputs, shared by the robustness tests and benchmarks/bench_sql_lineage.py."""
 
 from __future__ import annotations
 
@@ -27,3 +27,20 @@ def deep_parens() -> str:
     """500 nested parentheses, then 500 nested IN subqueries (tables t and u)."""
     return ("SELECT " + "(" * 500 + "1" + ")" * 500 + " FROM t WHERE a IN "
             + "(SELECT a FROM u WHERE b IN " * 500 + "(1)" + ")" * 500)
+
+
+def _deep_with_list() -> str:
+    return "WITH " + ", ".join(f"c{i} AS (SELECT * FROM c{i - 1})" for i in range(1, 5000)) + " SELECT * FROM c4999"
+
+
+#: Shapes that once cost quadratic time or memory: (SQL, the inputs Postgres must find).
+ADVERSARIAL = {
+    # token-dense texts: sqlparse's lexer costs per token, not per character
+    "open-parens": ("SELECT * FROM t WHERE " + "(" * 200_000, ["t"]),
+    "close-parens": ("SELECT * FROM t WHERE " + ")" * 200_000, ["t"]),
+    # a 1 MB literal must not need one regex backtracking frame per character
+    "huge-literal": ("SELECT '" + "x" * 1_000_000 + "' FROM t", ["t"]),
+    # thousands of CTEs in one WITH list: scopes must not be rebuilt per CTE
+    "5000-ctes": (_deep_with_list(), ["c0"]),
+    "nested-comments": ("SELECT 1 " + "/* a " * 50_000 + "*/ " * 50_000 + "FROM t", ["t"]),
+}

