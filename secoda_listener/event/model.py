@@ -75,8 +75,33 @@ class DagRunBlock:
     end_date: str | None
 
 
-def _new_event_id() -> str:
-    return str(uuid.uuid4())
+#: The namespace of event ids (uuid5): fixed forever, or ids stop matching across versions.
+EVENT_ID_NAMESPACE = uuid.UUID("6f1c1d52-8a4e-5c7e-9b0a-5ec0da11f0e1")
+
+
+def event_id_for(
+    event_type: str,
+    dag_id: str,
+    run_id: str | None,
+    task_id: str | None = None,
+    map_index: int | None = None,
+    try_number: int | None = None,
+) -> str:
+    """The id of the thing an event states, the same whichever process states it and however often.
+
+    A task event is named by its try (DAG, run, task, map index, try number) and its
+    type; a DAG-run event by its run and type. Secoda, the receiver and the ledger
+    de-duplicate on it, so the same state told twice (a resumed deferrable, the
+    API server and a task process, a retry of a request) is one event. Without a
+    run id there is nothing stable to derive from: a random id, as before.
+    """
+    if not run_id:
+        return str(uuid.uuid4())
+    parts = [event_type, dag_id, run_id]
+    if task_id is not None:
+        parts += [task_id, str(-1 if map_index is None else map_index), str(try_number)]
+    # The unit separator cannot appear in Airflow ids, so no two tuples share a name.
+    return str(uuid.uuid5(EVENT_ID_NAMESPACE, "\x1f".join(parts)))
 
 
 def _now() -> str:
@@ -85,16 +110,24 @@ def _now() -> str:
 
 @attrs.frozen
 class Event:
-    """One run-log event. ``event_id`` is minted once and never changes across retries."""
+    """One run-log event. ``event_id`` is derived from what it states (:func:`event_id_for`)."""
 
     event_type: str = attrs.field(validator=attrs.validators.in_(EVENT_TYPES))
     dag: DagBlock
     dag_run: DagRunBlock | None
     task_instance: TaskInstanceBlock | None = None
     lineage: Lineage | None = None
-    event_id: str = attrs.field(factory=_new_event_id)
+    event_id: str = attrs.field()
     event_time: str = attrs.field(factory=_now)
     producer: str = PRODUCER
+
+    @event_id.default
+    def _derived_event_id(self) -> str:
+        ti = self.task_instance
+        if ti is not None:
+            return event_id_for(self.event_type, ti.dag_id, ti.run_id, ti.task_id, ti.map_index, ti.try_number)
+        run_id = self.dag_run.run_id if self.dag_run is not None else None
+        return event_id_for(self.event_type, self.dag.dag_id, run_id)
 
     def to_body(self) -> dict[str, Any]:
         """The JSON-able request body. Task-only keys are left out of DAG-run events."""

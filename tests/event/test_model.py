@@ -62,3 +62,43 @@ def test_event_id_is_stable_and_type_checked():
 def test_lineage_deduplicates_in_order():
     a, b = Dataset("n", "a"), Dataset("n", "b")
     assert Lineage(inputs=[a, b, a]).inputs == (a, b)
+
+
+def _task_event(event_type=ev.TASK_SUCCESS, **ti):
+    return ev.Event(event_type=event_type, dag=ev.DagBlock(dag_id="d"), dag_run=None, task_instance=_ti(**ti))
+
+
+def test_the_same_task_event_has_the_same_id_wherever_it_is_made():
+    first, again = _task_event(), _task_event(state="success", hostname="another-process")
+    assert first.event_id == again.event_id
+    assert uuid.UUID(first.event_id).version == 5
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"event_type": ev.TASK_FAILED},
+        {"try_number": 2},
+        {"map_index": 0},
+        {"task_id": "t2"},
+        {"run_id": "r2"},
+        {"dag_id": "d2"},
+    ],
+)
+def test_every_part_of_a_tasks_identity_changes_the_id(change):
+    event_type = change.pop("event_type", ev.TASK_SUCCESS)
+    assert _task_event(event_type, **change).event_id != _task_event().event_id
+
+
+def test_dag_run_event_ids_come_from_the_run_and_type():
+    run = ev.DagRunBlock("r", "2024-01-01", "manual", "success", None, None)
+    success = ev.Event(event_type=ev.DAG_RUN_SUCCESS, dag=ev.DagBlock(dag_id="d"), dag_run=run)
+    assert success.event_id == ev.event_id_for(ev.DAG_RUN_SUCCESS, "d", "r")
+    failed = ev.Event(event_type=ev.DAG_RUN_FAILED, dag=ev.DagBlock(dag_id="d"), dag_run=run)
+    assert failed.event_id != success.event_id
+    # A task of that run never shares an id with the run.
+    assert ev.event_id_for(ev.DAG_RUN_SUCCESS, "d", "r", "t", -1, 1) != success.event_id
+
+
+def test_without_a_run_id_ids_are_random_not_shared():
+    assert ev.event_id_for(ev.DAG_RUN_SUCCESS, "d", None) != ev.event_id_for(ev.DAG_RUN_SUCCESS, "d", None)
