@@ -7,7 +7,7 @@
 The contract is the SQL-lineage contract in the README.  Module map, one job each:
 
 * ``names``      identifiers, table names, folding, equality, printing
-* ``lineage``    the result type and its collector
+* ``result``     the result type and its collector
 * ``tokens``     sqlparse's lexer (per-dialect string rules) reduced to flat tokens
 * ``fastlex``    one-regex tokenizer for texts too big for the budget
 * ``comments``   comment rules by dialect (Snowflake ``//``, Postgres nesting)
@@ -23,7 +23,7 @@ The contract is the SQL-lineage contract in the README.  Module map, one job eac
 """
 
 from secoda_listener.sql.extract import extract_lineage
-from secoda_listener.sql.lineage import SqlLineage
+from secoda_listener.sql.result import SqlLineage
 from secoda_listener.sql.names import Identifier, TableName
 
 __all__ = ["Identifier", "SqlLineage", "TableName", "extract_lineage"]

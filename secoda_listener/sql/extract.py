@@ -12,7 +12,7 @@ from typing import Optional, Sequence, Union
 
 from secoda_listener.sql import statements
 from secoda_listener.sql.fallback import flat_statement
-from secoda_listener.sql.lineage import Collector, SqlLineage
+from secoda_listener.sql.result import Collector, SqlLineage
 from secoda_listener.sql.names import DIALECTS, GENERIC, POSTGRES, identifier_from_setting
 from secoda_listener.sql.reader import Reader
 from secoda_listener.sql.resolver import NameResolver

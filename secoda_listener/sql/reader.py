@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Optional, Union
 
-from secoda_listener.sql.lineage import Collector
+from secoda_listener.sql.result import Collector
 from secoda_listener.sql.names import Identifier, TableName, split_dotted
 from secoda_listener.sql.resolver import NameResolver
 from secoda_listener.sql.tokens import PLACEHOLDER, PUNCT, QUOTED, STRING, WORD, Tok, match_parens, string_value, unquote
