@@ -26,6 +26,7 @@ from secoda_listener.event import model as ev
 from secoda_listener.capture import airflow_objects as facts
 from secoda_listener.delivery.endpoint import ROUTE_INGEST
 from secoda_listener.capture.selection import dag_selected, operator_selected
+from secoda_listener.extractors.base import Phase
 
 # The rest of the data path (extract, redact, delivery: requests, the SQL parser...)
 # is imported on the first hook that reports, not when Airflow loads the plugin:
@@ -74,9 +75,9 @@ def _record(event: ev.Event, conn_id: str) -> dict[str, Any]:
 
 
 _TASK_PHASES = {
-    ev.TASK_RUNNING: ("start", "running"),
-    ev.TASK_SUCCESS: ("complete", "success"),
-    ev.TASK_FAILED: ("failure", "failed"),
+    ev.TASK_RUNNING: (Phase.START, "running"),
+    ev.TASK_SUCCESS: (Phase.COMPLETE, "success"),
+    ev.TASK_FAILED: (Phase.FAILURE, "failed"),
 }
 
 
@@ -87,18 +88,18 @@ def _report_task(task_instance: Any, event_type: str, error: Any = None) -> None
     if not dag_selected(dag) or not operator_selected(getattr(task_instance, "task", None)):
         return
     from secoda_listener.delivery import process as delivery
-    from secoda_listener.extractors.manager import extract
+    from secoda_listener.extractors.manager import extractor_manager
 
     phase, state = _TASK_PHASES[event_type]
-    extraction = extract(task_instance, phase)
+    task_lineage = extractor_manager.lineage_for(task_instance, phase)
     event = ev.Event(
         event_type=event_type,
         dag=facts.dag_block(dag, getattr(task_instance, "dag_id", None)),
         dag_run=facts.dag_run_block(facts.dag_run_of_task(task_instance)),
         task_instance=facts.task_instance_block(
-            task_instance, state, source_code=extraction.source_code, error=error
+            task_instance, state, source_code=task_lineage.source_code, error=error
         ),
-        lineage=extraction.lineage,
+        lineage=task_lineage.lineage,
     )
     placed = delivery.put(_record(event, _conn_id(dag)))
     if event_type == ev.TASK_RUNNING:
@@ -110,9 +111,9 @@ def _report_task(task_instance: Any, event_type: str, error: Any = None) -> None
         "secoda-listener: %s event %s (%d inputs, %d outputs%s) %s; flush: %s",
         event_type,
         event.event_id,
-        len(extraction.lineage.inputs),
-        len(extraction.lineage.outputs),
-        f", {len(extraction.lineage.errors)} lineage errors" if extraction.lineage.errors else "",
+        len(task_lineage.lineage.inputs),
+        len(task_lineage.lineage.outputs),
+        f", {len(task_lineage.lineage.errors)} lineage errors" if task_lineage.lineage.errors else "",
         placed,
         flushed,
     )

@@ -51,13 +51,15 @@ def register(subparsers: Any) -> None:
 
 def load_dags(path: str) -> tuple[dict[str, Any], dict[str, str]]:
     """(dag_id -> DAG, file -> import error) of ``path``, parsed by Airflow's DagBag."""
+    import importlib
+
     try:
-        from airflow.dag_processing.dagbag import DagBag  # Airflow 3
+        dagbag_class = importlib.import_module("airflow.dag_processing.dagbag").DagBag  # Airflow 3
     except ImportError:
-        from airflow.models.dagbag import DagBag  # Airflow 2
-    wanted = {"dag_folder": path, "include_examples": False, "safe_mode": False}
-    accepted = pyinspect.signature(DagBag.__init__).parameters
-    bag = DagBag(**{k: v for k, v in wanted.items() if k in accepted})
+        dagbag_class = importlib.import_module("airflow.models.dagbag").DagBag  # Airflow 2
+    wanted: dict[str, Any] = {"dag_folder": path, "include_examples": False, "safe_mode": False}
+    accepted = pyinspect.signature(dagbag_class.__init__).parameters
+    bag = dagbag_class(**{k: v for k, v in wanted.items() if k in accepted})
     return dict(bag.dags), {str(k): str(v) for k, v in bag.import_errors.items()}
 
 
@@ -94,18 +96,18 @@ class _Variables:
         self._json = deserialize_json
 
     @property
-    def json(self) -> "_Variables":
+    def json(self) -> _Variables:
         return _Variables(deserialize_json=True)
 
     @property
-    def value(self) -> "_Variables":
+    def value(self) -> _Variables:
         return _Variables(deserialize_json=False)
 
     def __getattr__(self, key: str) -> Any:
         try:
             from airflow.sdk import Variable
         except ImportError:  # Airflow 2
-            from airflow.models import Variable  # type: ignore[no-redef]
+            from airflow.models import Variable
         return Variable.get(key, deserialize_json=self._json)
 
 
@@ -115,7 +117,7 @@ def template_context(task: Any, dag: Any, logical_date: dt.datetime) -> dict[str
         import pendulum
 
         logical_date = pendulum.instance(logical_date)
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - without pendulum, the datetime as given
         pass
     run_id = f"secoda_inspect__{logical_date.isoformat()}"
     ts = logical_date.isoformat()
@@ -179,10 +181,10 @@ class PreviewTaskInstance:
 
 
 def inspect_task(task: Any, dag: Any, logical_date: dt.datetime) -> dict[str, Any]:
-    from secoda_listener.extractors import manager as extraction
     from secoda_listener.capture.airflow_objects import operator_path, task_sql
-    from secoda_listener.event.redact import redact_event
     from secoda_listener.capture.selection import operator_selected
+    from secoda_listener.event.redact import redact_event
+    from secoda_listener.extractors.manager import Phase, extractor_manager
 
     out: dict[str, Any] = {"task_id": task.task_id, "operator": operator_path(task)}
     try:
@@ -195,12 +197,12 @@ def inspect_task(task: Any, dag: Any, logical_date: dt.datetime) -> dict[str, An
     out["templates"] = {"rendered": rendered, "not_rendered": not_rendered}
     preview = PreviewTaskInstance(task, dag, context)
     try:
-        chosen = extraction.choose(preview, "start")
+        chosen = extractor_manager.choose(preview, Phase.START)
     except Exception as exc:  # noqa: BLE001
         chosen = None
         out["error"] = f"choosing an extractor failed: {type(exc).__name__}: {exc}"
-    out["extractor"] = None if chosen is None else {"label": chosen.label, "origin": chosen.origin}
-    result = extraction.extract(preview, "start") if chosen is not None else None
+    out["extractor"] = None if chosen is None else {"label": chosen.label, "origin": chosen.origin_text}
+    result = extractor_manager.lineage_for(preview, Phase.START) if chosen is not None else None
     # Shown as an event would carry it: through the same redaction.
     body = redact_event(
         {

@@ -28,13 +28,18 @@ def _datasets(items: Iterable[Dataset]) -> tuple[Dataset, ...]:
     return tuple(dict.fromkeys(items))
 
 
+def _texts(items: Iterable[str]) -> tuple[str, ...]:
+    # A named function, not converter=tuple: type checkers then see what the field accepts.
+    return tuple(items)
+
+
 @attrs.frozen
 class Lineage:
     """Inputs and outputs of one task run, plus why some could not be found."""
 
     inputs: tuple[Dataset, ...] = attrs.field(default=(), converter=_datasets)
     outputs: tuple[Dataset, ...] = attrs.field(default=(), converter=_datasets)
-    errors: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    errors: tuple[str, ...] = attrs.field(default=(), converter=_texts)
 
     def merged(self, other: "Lineage") -> "Lineage":
         return Lineage(

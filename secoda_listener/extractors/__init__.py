@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from secoda_listener.event.datasets import Dataset, Lineage
 from secoda_listener.extractors.base import BaseExtractor
 from secoda_listener.extractors.sql_targets import SqlTarget, sql_target
-from secoda_listener.event.datasets import Dataset, Lineage
 
 
 def sql_lineage(sql: Any, target: SqlTarget) -> Lineage:

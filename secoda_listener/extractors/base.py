@@ -6,9 +6,24 @@ Names and signatures here are a public contract: users' extractors subclass
 
 from __future__ import annotations
 
+import enum
 from typing import Any, ClassVar
 
 from secoda_listener.event.datasets import Lineage
+
+
+class Phase(str, enum.Enum):
+    """The moment of a task run an extractor is asked about.
+
+    A ``str`` too, so ``extract(task_instance, "complete")`` keeps working.
+    """
+
+    START = "start"
+    COMPLETE = "complete"
+    FAILURE = "failure"
+
+    def __str__(self) -> str:
+        return self.value
 
 
 class BaseExtractor:
@@ -35,10 +50,10 @@ class BaseExtractor:
         """Code to show in Secoda beside the SQL (a Bash command, say); None for none."""
         return None
 
-    def extract(self, task_instance: Any, phase: str) -> Lineage:
-        """Dispatch on ``phase``: ``"start"``, ``"complete"`` or ``"failure"``."""
-        if phase == "complete":
+    def extract(self, task_instance: Any, phase: Phase | str) -> Lineage:
+        """Dispatch on ``phase``: a :class:`Phase` or its value, ``"start"``, ``"complete"``, ``"failure"``."""
+        if phase == Phase.COMPLETE:
             return self.extract_on_complete(task_instance)
-        if phase == "failure":
+        if phase == Phase.FAILURE:
             return self.extract_on_failure(task_instance)
         return self.extract_on_start(task_instance)

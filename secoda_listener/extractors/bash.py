@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from secoda_listener.extractors.base import BaseExtractor
-from secoda_listener.extractors.sql_targets import SqlTarget, snowflake_namespace
-from secoda_listener.extractors.shell_sql import ShellSql, find_sql
-from secoda_listener.extractors.sql_operators import sql_lineage
 from secoda_listener.event.datasets import Lineage
+from secoda_listener.extractors.base import BaseExtractor
+from secoda_listener.extractors.shell import ShellSql, find_sql
+from secoda_listener.extractors.sql_operators import sql_lineage
+from secoda_listener.extractors.sql_targets import SqlTarget, snowflake_namespace
 
 #: Largest command kept as source code; the event's own size cap applies after.
 MAX_SOURCE_CHARS = 100_000
@@ -51,7 +51,7 @@ class BashExtractor(BaseExtractor):
         # Without ``cwd`` BashOperator runs in a fresh temporary directory: a relative
         # ``-f load.sql`` there is not this process's ``load.sql``.
         for found in find_sql(command, cwd=cwd, cwd_known=cwd is not None):
-            if getattr(found, "note", None):
+            if found.note:
                 lineage = lineage.with_error(found.note)
             if found.sql:
                 lineage = lineage.merged(sql_lineage(found.sql, shell_target(found)))

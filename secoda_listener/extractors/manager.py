@@ -1,39 +1,63 @@
-"""Run the right extractor for a task, isolated from the task.
+"""The lineage of a task at one phase of its run: which extractor, and running it isolated.
 
-An extractor is user code or parses user SQL: it may raise or hang. It runs in
-a daemon thread bounded by ``[secoda] extract_timeout``; whatever goes wrong
-becomes a line in ``lineage.errors`` and the task never notices.
+:class:`ExtractorManager` owns the process's :class:`Registry` and the
+dispatch: it picks the extractor by :class:`Origin`, in precedence order
+(``[secoda] extractors`` -> entry points -> the operator's
+``get_secoda_lineage(context)`` -> built-in extractors -> the operator's
+OpenLineage methods), and runs it. An extractor is user code or parses user
+SQL: it may raise or hang. It runs in a daemon thread bounded by
+``[secoda] extract_timeout``; whatever goes wrong becomes a line in
+``lineage.errors`` and the task never notices. The listener uses the
+module-level :data:`extractor_manager`.
+
+(Not to be confused with Secoda's extraction, the server-side job
+``delivery/extraction_trigger.py`` starts.)
 """
 
 from __future__ import annotations
 
 import functools
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import attrs
 
 from secoda_listener import conf
-from secoda_listener.extractors.registry import Registry
 from secoda_listener.event.datasets import Dataset, Lineage
-
-_registry = Registry()
-
-PHASES = ("start", "complete", "failure")
+from secoda_listener.extractors.base import Phase
+from secoda_listener.extractors.registry import Origin, Registered, Registry
 
 #: Least time the first use in a process gets to import the extractors.
 LOAD_TIMEOUT = 10.0
 
+#: Ours are bounded by construction (the SQL library has its own time budget, the
+#: shell parser is linear): run inline, sparing every event a thread start and join.
+_RUN_INLINE = frozenset({Origin.BUILT_IN})
+
 
 @attrs.frozen
-class Extraction:
+class TaskLineage:
+    """What the event of one task at one phase carries from its extractor."""
+
     lineage: Lineage
     source_code: str | None = None
-    extractor: str | None = None  # where the lineage came from, for the task log
+    extractor: str | None = None  # the extractor's label, for the task log
+    origin: Origin | None = None  # None when no extractor handles the task
 
 
-def registry() -> Registry:
-    return _registry
+@attrs.frozen
+class Choice:
+    """The extractor that handles a task: its label, where it came from, and how to run it."""
+
+    label: str
+    origin: Origin
+    call: Callable[[], Any]  # call() gives (lineage, source code)
+    detail: str = ""  # for messages, with the origin: "[secoda] extractors", "<group>:<name>"
+
+    @property
+    def origin_text(self) -> str:
+        return self.origin.describe(self.detail)
 
 
 def _bounded(call: Callable[[], Any], timeout: float, what: str, bound: str = "[secoda] extract_timeout") -> Any:
@@ -72,33 +96,45 @@ def _as_lineage(value: Any) -> Lineage:
     return Lineage(inputs=datasets(getattr(value, "inputs", ())), outputs=datasets(getattr(value, "outputs", ())))
 
 
+def _failed(message: str) -> Lineage:
+    return Lineage().with_error(message)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _template_context(task_instance: Any) -> Any:
     get_context = getattr(task_instance, "get_template_context", None)
     return get_context() if get_context is not None else {}
 
 
 _OPENLINEAGE_METHODS = {
-    "start": "get_openlineage_facets_on_start",
-    "complete": "get_openlineage_facets_on_complete",
-    "failure": "get_openlineage_facets_on_failure",
+    Phase.START: "get_openlineage_facets_on_start",
+    Phase.COMPLETE: "get_openlineage_facets_on_complete",
+    Phase.FAILURE: "get_openlineage_facets_on_failure",
+}
+# As in the OpenLineage provider: failure falls back to complete, complete to start.
+_OPENLINEAGE_FALLBACKS = {
+    Phase.START: (Phase.START,),
+    Phase.COMPLETE: (Phase.COMPLETE, Phase.START),
+    Phase.FAILURE: (Phase.FAILURE, Phase.COMPLETE, Phase.START),
 }
 
 
-def _openlineage_call(task: Any, task_instance: Any, phase: str) -> Callable[[], Any] | None:
+def _openlineage_call(task: Any, task_instance: Any, phase: Phase) -> Callable[[], Any] | None:
     """The operator's OpenLineage method for ``phase``, called as the OpenLineage provider does.
 
-    As there, failure falls back to complete and complete to start; start takes
-    no argument, the other two the task instance.
+    Start takes no argument, the other two the task instance.
     """
-    order = {"start": ("start",), "complete": ("complete", "start"), "failure": ("failure", "complete", "start")}
-    for candidate in order[phase]:
+    for candidate in _OPENLINEAGE_FALLBACKS[phase]:
         method = getattr(task, _OPENLINEAGE_METHODS[candidate], None)
         if callable(method):
-            return method if candidate == "start" else functools.partial(method, task_instance)
+            return method if candidate is Phase.START else functools.partial(method, task_instance)
     return None
 
 
-def _extractor_call(extractor: Any, task_instance: Any, phase: str, partial: dict[str, Any]) -> Callable[[], Any]:
+def _extractor_call(extractor: Any, task_instance: Any, phase: Phase, partial: dict[str, Any]) -> Callable[[], Any]:
     """Source code first, kept in ``partial``: it survives the lineage raising or running late."""
 
     def call() -> tuple[Any, str | None]:
@@ -108,76 +144,82 @@ def _extractor_call(extractor: Any, task_instance: Any, phase: str, partial: dic
     return call
 
 
-@attrs.frozen
-class Choice:
-    """The extractor that handles a task: its label, where it came from, and how to run it."""
+class ExtractorManager:
+    """The process's extractors and the one way a task's lineage is derived from them."""
 
-    label: str
-    origin: str  # "config ...", "entry point ...", "operator method", "built-in", "OpenLineage methods"
-    call: Callable[[], Any]  # call() gives (lineage, source code)
+    def __init__(self, registry: Registry | None = None, *, load_timeout: float = LOAD_TIMEOUT) -> None:
+        self.registry = Registry() if registry is None else registry
+        self.load_timeout = load_timeout
 
+    def choose(self, task_instance: Any, phase: Phase | str, partial: dict[str, Any] | None = None) -> Choice | None:
+        """The extractor that wins for ``task_instance`` at ``phase``, or None.
 
-def choose(task_instance: Any, phase: str, partial: dict[str, Any] | None = None) -> Choice | None:
-    """The extractor that wins for ``task_instance`` at ``phase`` (precedence in the registry doc), or None.
-
-    ``partial`` receives what the call produced before failing (its source code).
-    """
-    partial = {} if partial is None else partial
-    task = getattr(task_instance, "task", None)
-    if task is None:
+        Each :class:`Origin` in precedence order, the first that handles the task wins.
+        ``partial`` receives what the call produced before failing (its source code).
+        """
+        phase = Phase(phase)
+        partial = {} if partial is None else partial
+        task = getattr(task_instance, "task", None)
+        if task is None:
+            return None
+        for origin in Origin:
+            chosen = self._choice(origin, task, task_instance, phase, partial)
+            if chosen is not None:
+                return chosen
         return None
-    operator_class = type(task)
 
-    user = _registry.first_match(operator_class, ("config", "entry point"))
-    if user is not None:
-        return Choice(user.path, user.origin, _extractor_call(user.extractor, task_instance, phase, partial))
-    own_method = getattr(task, "get_secoda_lineage", None)
-    if callable(own_method):
-        label = f"{operator_class.__name__}.get_secoda_lineage"
-        return Choice(label, "operator method", lambda: (own_method(_template_context(task_instance)), None))
-    builtin = _registry.first_match(operator_class, ("built-in",))
-    if builtin is not None:
-        return Choice(builtin.path, builtin.origin, _extractor_call(builtin.extractor, task_instance, phase, partial))
-    openlineage = _openlineage_call(task, task_instance, phase)
-    if openlineage is not None:
-        return Choice(f"{operator_class.__name__} OpenLineage methods", "OpenLineage methods",
-                      lambda: (openlineage(), None))
-    return None
+    def _choice(self, origin: Origin, task: Any, task_instance: Any, phase: Phase,
+                partial: dict[str, Any]) -> Choice | None:  # fmt: skip
+        """The extractor of level ``origin`` for the task, if that level has one."""
+        operator_class = type(task)
+        if origin is Origin.OPERATOR_METHOD:
+            own_method = getattr(task, "get_secoda_lineage", None)
+            if not callable(own_method):
+                return None
+            label = f"{operator_class.__name__}.get_secoda_lineage"
+            return Choice(label, origin, lambda: (own_method(_template_context(task_instance)), None))
+        if origin is Origin.OPENLINEAGE:
+            openlineage = _openlineage_call(task, task_instance, phase)
+            if openlineage is None:
+                return None
+            return Choice(f"{operator_class.__name__} OpenLineage methods", origin, lambda: (openlineage(), None))
+        entry: Registered | None = self.registry.first_match(operator_class, (origin,))
+        if entry is None:
+            return None
+        return Choice(entry.path, origin, _extractor_call(entry.extractor, task_instance, phase, partial), entry.detail)
+
+    def lineage_for(self, task_instance: Any, phase: Phase | str) -> TaskLineage:
+        """The lineage (and source code) of ``task_instance`` at ``phase``; never raises."""
+        timeout = conf.extract_timeout()
+        partial: dict[str, Any] = {}
+        try:
+            if not self.registry.loaded:
+                # First use in this process imports users' extractors, which can hang as
+                # well as raise: bounded too, but by more than extract_timeout, since a
+                # legitimate import (pandas, a cold disk) can take seconds.
+                load_timeout = max(timeout, self.load_timeout)
+                _bounded(lambda: self.registry.registered, load_timeout, "loading extractors", "the load limit")
+            chosen = self.choose(task_instance, phase, partial)
+        except Exception as exc:  # noqa: BLE001 - choosing fails into lineage.errors, never into the task
+            return TaskLineage(_failed(f"choosing an extractor failed: {type(exc).__name__}: {exc}"))
+        if chosen is None:
+            return TaskLineage(Lineage())
+        label, call, origin = chosen.label, chosen.call, chosen.origin
+        try:
+            if origin in _RUN_INLINE:
+                lineage, source_code = call()
+            else:
+                lineage, source_code = _bounded(call, timeout, label)
+            lineage = _as_lineage(lineage)
+        except TimeoutError as exc:
+            return TaskLineage(_failed(str(exc)), _text(partial.get("source_code")), label, origin)
+        except BaseException as exc:  # noqa: BLE001 - an extractor's failure is data, not a task failure
+            message = f"extractor {label} raised {type(exc).__name__}: {exc}"
+            return TaskLineage(_failed(message), _text(partial.get("source_code")), label, origin)
+        return TaskLineage(lineage, _text(source_code), label, origin)
 
 
-def extract(task_instance: Any, phase: str) -> Extraction:
-    """The lineage (and source code) of ``task_instance`` at ``phase``; never raises."""
-    timeout = conf.extract_timeout()
-    partial: dict[str, Any] = {}
-    try:
-        if not _registry.loaded:
-            # First use in this process imports users' extractors, which can hang as
-            # well as raise: bounded too, but by more than extract_timeout, since a
-            # legitimate import (pandas, a cold disk) can take seconds.
-            load_timeout = max(timeout, LOAD_TIMEOUT)
-            _bounded(lambda: _registry.registered, load_timeout, "loading extractors", "the load limit")
-        chosen = choose(task_instance, phase, partial)
-    except Exception as exc:
-        return Extraction(Lineage(errors=(f"choosing an extractor failed: {type(exc).__name__}: {exc}",)))
-    if chosen is None:
-        return Extraction(Lineage())
-    label, call = chosen.label, chosen.call
-    try:
-        if chosen.origin == "built-in":
-            # Ours are bounded by construction (the SQL library has its own time
-            # budget, the shell parser is linear): run them inline, sparing every
-            # event a thread start and join on the task's path.
-            lineage, source_code = call()
-        else:
-            lineage, source_code = _bounded(call, timeout, label)
-        lineage = _as_lineage(lineage)
-    except TimeoutError as exc:
-        return Extraction(Lineage(errors=(str(exc),)), _text(partial.get("source_code")), label)
-    except BaseException as exc:  # noqa: BLE001 - an extractor's failure is data, not a task failure
-        message = f"extractor {label} raised {type(exc).__name__}: {exc}"
-        return Extraction(Lineage(errors=(message,)), _text(partial.get("source_code")), label)
-    return Extraction(lineage, _text(source_code), label)
+#: The process's manager: the listener and ``secoda-listener inspect`` use this one.
+extractor_manager = ExtractorManager()
 
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+__all__ = ["LOAD_TIMEOUT", "Choice", "ExtractorManager", "Origin", "Phase", "TaskLineage", "extractor_manager"]

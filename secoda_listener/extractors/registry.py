@@ -1,24 +1,29 @@
 """Which extractor handles an operator, in a fixed order of precedence.
 
-1. ``[secoda] extractors`` (``module:Class`` paths),
+1. ``[secoda] extractors`` (``module:Class`` paths, in listed order),
 2. installed packages' entry points in the group ``secoda_listener.extractors``,
 3. the operator's own ``get_secoda_lineage(context)`` method,
 4. the built-in extractors,
 5. the operator's OpenLineage methods (``get_openlineage_facets_on_*``).
 
-Matching walks the operator's class and its bases (``__mro__``) by import
-path, so a subclass of ``SQLExecuteQueryOperator`` is handled like it.
-Extractors are loaded once per process; one that cannot be imported costs one
-warning naming it, and the others keep working.
+:class:`Origin` names these levels, in this order; the registry holds the
+extractor classes of levels 1, 2 and 4 (levels 3 and 5 are methods of the
+operator, found by the manager). Matching walks the operator's class and its
+bases (``__mro__``) by import path, so a subclass of ``SQLExecuteQueryOperator``
+is handled like it. Extractors are loaded once per process; one that cannot be
+imported costs one warning naming it, and the others keep working.
 """
 
 from __future__ import annotations
 
+import enum
 import importlib
 import logging
+import re
 import sys
 import threading
-from typing import Any, Iterable
+from collections.abc import Collection, Iterable
+from typing import Any
 
 import attrs
 
@@ -38,13 +43,44 @@ BUILTIN: tuple[str, ...] = (
 )
 
 
+class Origin(enum.Enum):
+    """Where a task's extractor comes from; members in order of precedence, first wins.
+
+    ``str()`` gives the label shown to people (``doctor``, ``inspect``, warnings);
+    decisions compare members, never labels.
+    """
+
+    CONFIG = "config"
+    ENTRY_POINT = "entry point"
+    OPERATOR_METHOD = "operator method"
+    BUILT_IN = "built-in"
+    OPENLINEAGE = "OpenLineage methods"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def describe(self, detail: str = "") -> str:
+        """The label with its detail: ``"entry point secoda_listener.extractors:acme"``."""
+        return f"{self.value} {detail}" if detail else self.value
+
+
+#: The detail of ``Origin.CONFIG`` in messages: where those paths are set.
+CONFIG_DETAIL = "[secoda] extractors"
+
+
 @attrs.frozen
 class Registered:
     """A loaded extractor and where it came from (shown by ``doctor``)."""
 
     extractor: BaseExtractor
-    origin: str  # "config", "entry point <name>", "built-in"
+    origin: Origin  # CONFIG, ENTRY_POINT or BUILT_IN
     path: str
+    detail: str = ""  # for messages: "[secoda] extractors", "secoda_listener.extractors:<name>"
+
+    @property
+    def origin_text(self) -> str:
+        """``"config [secoda] extractors"``, ``"entry point secoda_listener.extractors:acme"``, ``"built-in"``."""
+        return self.origin.describe(self.detail)
 
 
 def class_paths(cls: type) -> tuple[str, ...]:
@@ -91,14 +127,43 @@ def _load(path: str) -> BaseExtractor:
     return extractor
 
 
-def _entry_points() -> Iterable[tuple[str, str]]:
-    from importlib.metadata import entry_points
+#: ``entry_points(group=...)`` exists from Python 3.10; 3.9 (the oldest we claim) has only
+#: ``entry_points()``, a dict of every group over every distribution, duplicates included.
+SELECTABLE_ENTRY_POINTS = sys.version_info >= (3, 10)
 
+
+def _group_entry_points(group: str) -> Iterable[Any]:
+    """The entry points of ``group``, each distribution counted once, in ``distributions()`` order."""
+    from importlib import metadata  # imported on first use: not on the plugin's import path
+
+    if SELECTABLE_ENTRY_POINTS:
+        return metadata.entry_points(group=group)
+    # Python 3.9: the walk 3.10's ``entry_points(group=...)`` does. A distribution found
+    # twice on sys.path (an editable install beside a copy, a path listed twice) counts
+    # once, the first found wins; 3.9's own ``entry_points()`` would list it twice.
+    found: list[Any] = []
+    seen: set[str] = set()
+    for distribution in metadata.distributions():
+        name = _distribution_name(distribution)
+        if name is not None:
+            if name in seen:
+                continue
+            seen.add(name)
+        found.extend(entry_point for entry_point in distribution.entry_points if entry_point.group == group)
+    return found
+
+
+def _distribution_name(distribution: Any) -> str | None:
+    """The PEP 503 name (``Acme_Lineage`` -> ``acme-lineage``); None when the metadata cannot say."""
     try:
-        found: Iterable[Any] = entry_points(group=ENTRY_POINT_GROUP)
-    except TypeError:  # Python 3.9: no selection by keyword, a dict of groups instead
-        found = entry_points().get(ENTRY_POINT_GROUP, ())  # type: ignore[attr-defined]
-    for entry_point in found:
+        name = distribution.metadata["Name"]
+    except Exception:  # noqa: BLE001 - unreadable metadata: the distribution is still read, just not deduplicated
+        return None
+    return re.sub(r"[-_.]+", "-", name).lower() if isinstance(name, str) and name else None
+
+
+def _entry_points() -> Iterable[tuple[str, str]]:
+    for entry_point in _group_entry_points(ENTRY_POINT_GROUP):
         # module:attr without any "[extras]" suffix the value may carry
         yield entry_point.name, entry_point.value.split("[", 1)[0].strip()
 
@@ -108,24 +173,24 @@ def load_all() -> tuple[list[Registered], list[str]]:
     registered: list[Registered] = []
     problems: list[str] = []
 
-    def add(path: str, origin: str) -> None:
+    def add(path: str, origin: Origin, detail: str = "") -> None:
         try:
-            registered.append(Registered(_load(path), origin, path))
-        except Exception as exc:
+            registered.append(Registered(_load(path), origin, path, detail))
+        except Exception as exc:  # noqa: BLE001 - one broken extractor must not stop the others
             problems.append(
-                f"extractor {path!r} ({origin}) could not be loaded and is skipped: "
+                f"extractor {path!r} ({origin.describe(detail)}) could not be loaded and is skipped: "
                 f"{type(exc).__name__}: {exc}"
             )
 
     for path in conf.extractors():
-        add(path, "config [secoda] extractors")
+        add(path, Origin.CONFIG, CONFIG_DETAIL)
     try:
         for name, value in _entry_points():
-            add(value, f"entry point {ENTRY_POINT_GROUP}:{name}")
-    except Exception as exc:  # a broken distribution's metadata must not stop the rest
+            add(value, Origin.ENTRY_POINT, f"{ENTRY_POINT_GROUP}:{name}")
+    except Exception as exc:  # noqa: BLE001 - a broken distribution's metadata must not stop the rest
         problems.append(f"entry points {ENTRY_POINT_GROUP} could not be read: {exc}")
     for path in BUILTIN:
-        add(path, "built-in")
+        add(path, Origin.BUILT_IN)
     return registered, problems
 
 
@@ -157,8 +222,9 @@ class Registry:
                 self._lock.release()
         return self._registered
 
-    def first_match(self, operator_class: type, origins: tuple[str, ...]) -> Registered | None:
+    def first_match(self, operator_class: type, origins: Collection[Origin]) -> Registered | None:
+        """The first extractor, in precedence order, from one of ``origins`` that handles ``operator_class``."""
         for entry in self.registered:
-            if entry.origin.startswith(origins) and matches(entry.extractor, operator_class):
+            if entry.origin in origins and matches(entry.extractor, operator_class):
                 return entry
         return None

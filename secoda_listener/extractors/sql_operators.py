@@ -7,11 +7,11 @@ become datasets named by OpenLineage conventions.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
+from secoda_listener.event.datasets import Dataset, Lineage
 from secoda_listener.extractors.base import BaseExtractor
 from secoda_listener.extractors.sql_targets import SqlTarget, snowflake_namespace, sql_target
-from secoda_listener.event.datasets import Dataset, Lineage
 from secoda_listener.sql import extract_lineage
 
 _CONN_ID_ATTRIBUTES = ("snowflake_conn_id", "postgres_conn_id", "conn_id")
@@ -61,7 +61,7 @@ def sql_lineage(sql: Any, target: SqlTarget) -> Lineage:
 class SqlExecuteQueryExtractor(BaseExtractor):
     """``SQLExecuteQueryOperator`` and everything built on it (Postgres/Snowflake operators)."""
 
-    operators = (
+    operators: ClassVar[tuple[str, ...]] = (
         "airflow.providers.common.sql.operators.sql.SQLExecuteQueryOperator",
         "airflow.providers.snowflake.operators.snowflake.SnowflakeOperator",
         "airflow.providers.postgres.operators.postgres.PostgresOperator",
@@ -106,7 +106,7 @@ class CopyFromExternalStageExtractor(BaseExtractor):
             target = sql_target(
                 conn_id, database=getattr(operator, "database", None), schema=getattr(operator, "schema", None)
             )
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - no connection: still the table, in an unknown account
             target = SqlTarget("snowflake", snowflake_namespace(None))
             errors: tuple[str, ...] = (f"connection {conn_id!r}: {exc}",)
         else:

@@ -49,14 +49,18 @@ DAG_FILE = textwrap.dedent(
                          "-c 'INSERT INTO daily_{{ ds_nodash }} SELECT * FROM {{ params.source }}'",
         )
         BashOperator(task_id="needs_a_run", bash_command="echo {{ ti.xcom_pull(task_ids='psql_load') }}")
-        BashOperator(task_id="uses_a_connection", bash_command='psql -h {{ conn.secoda_pg.host }} -c "TRUNCATE t" # {{ conn.secoda_pg.password }}')
+        BashOperator(
+            task_id="uses_a_connection",
+            bash_command='psql -h {{ conn.secoda_pg.host }} -c "TRUNCATE t" # {{ conn.secoda_pg.password }}',
+        )
         SQLExecuteQueryOperator(
             task_id="sql_known_conn", conn_id="secoda_pg",
             sql="INSERT INTO mart.revenue SELECT * FROM raw.payments WHERE day = '{{ ds }}'",
         )
         SQLExecuteQueryOperator(
             task_id="sql_missing_conn", conn_id="nowhere",
-            sql="CREATE STAGE s URL='s3://b/' CREDENTIALS=(AWS_KEY_ID='AKIAINSPECT0001' AWS_SECRET_KEY='inspect-secret-99')",
+            sql="CREATE STAGE s URL='s3://b/' "
+                "CREDENTIALS=(AWS_KEY_ID='AKIAINSPECT0001' AWS_SECRET_KEY='inspect-secret-99')",
         )
         OwnLineageOperator(task_id="own_method")
         PythonOperator(task_id="python_only", python_callable=print)
@@ -99,7 +103,7 @@ def inspect(tmp_path: Path, *args: str, **env_vars: str) -> subprocess.Completed
                                            "schema": "shop", "login": "etl", "password": "pg-pw-unused"}),
     )
     env.update(env_vars)
-    return subprocess.run([sys.executable, "-m", "secoda_listener", "inspect", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "secoda_listener", "inspect", *args], capture_output=True, check=False,
                           text=True, env=env, timeout=180)
 
 

@@ -124,7 +124,7 @@ def test_custom_extractor_from_config_reaches_secoda(run_dag, receiver):
 
 FAULTY = textwrap.dedent(
     """
-    import time
+    import threading
     from secoda_listener.extractors import BaseExtractor
 
     class RaisingExtractor(BaseExtractor):
@@ -137,7 +137,7 @@ FAULTY = textwrap.dedent(
         operators = ({python!r},)
 
         def extract_on_start(self, task_instance):
-            time.sleep(60)
+            threading.Event().wait()  # hangs for good; cut off by extract_timeout
     """
 )
 

@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 
-from secoda_listener.extractors import manager as extract_module
-from secoda_listener.extractors.manager import extract
-from secoda_listener.extractors.bash import MAX_SOURCE_CHARS, BashExtractor
-from secoda_listener.extractors.registry import Registry
 from secoda_listener.event.datasets import Dataset, Lineage
+from secoda_listener.extractors import manager
+from secoda_listener.extractors.bash import MAX_SOURCE_CHARS, BashExtractor
+from secoda_listener.extractors.manager import ExtractorManager, Origin, TaskLineage
 
 try:  # Airflow 3
     from airflow.providers.standard.operators.bash import BashOperator
@@ -32,15 +31,20 @@ class FakeTI:
         self.task = task
 
 
+def extract(task_instance: Any, phase: str) -> TaskLineage:
+    """Through the module-level manager, as the listener calls it."""
+    return manager.extractor_manager.lineage_for(task_instance, phase)
+
+
 @pytest.fixture(autouse=True)
 def fresh_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AIRFLOW__SECODA__EXTRACTORS", raising=False)
-    monkeypatch.setattr(extract_module, "_registry", Registry())
+    monkeypatch.setattr(manager, "extractor_manager", ExtractorManager())
 
 
 def lineage_of(command: str, **kwargs: Any) -> Lineage:
     got = extract(FakeTI(BashOperator(task_id="b", bash_command=command, **kwargs)), "start")
-    assert got.extractor == "secoda_listener.extractors.bash:BashExtractor"
+    assert (got.extractor, got.origin) == ("secoda_listener.extractors.bash:BashExtractor", Origin.BUILT_IN)
     assert got.source_code == command
     return got.lineage
 

@@ -3,19 +3,21 @@ extractors that cannot be loaded, and discovery through a real installed distrib
 
 from __future__ import annotations
 
+import importlib.metadata
 import logging
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
-from secoda_listener.extractors import manager as extract_module
-from secoda_listener.extractors.manager import extract
-from secoda_listener.extractors import BaseExtractor, Dataset, Lineage
-from secoda_listener.extractors.registry import ENTRY_POINT_GROUP, Registry, class_paths, matches
+from secoda_listener.extractors import BaseExtractor, Dataset, Lineage, manager
+from secoda_listener.extractors import registry as registry_module
+from secoda_listener.extractors.manager import ExtractorManager, TaskLineage
+from secoda_listener.extractors.registry import ENTRY_POINT_GROUP, Origin, Registry, class_paths, matches
 
 try:  # Airflow 3
     from airflow.providers.standard.operators.bash import BashOperator
@@ -137,10 +139,15 @@ def configure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., 
         elif not entry_point and str(site) in sys.path:
             sys.path.remove(str(site))
         registry = Registry()
-        monkeypatch.setattr(extract_module, "_registry", registry)
+        monkeypatch.setattr(manager, "extractor_manager", ExtractorManager(registry))
         return registry
 
     return apply
+
+
+def extract(task_instance: Any, phase: str) -> TaskLineage:
+    """Through the module-level manager, as the listener calls it."""
+    return manager.extractor_manager.lineage_for(task_instance, phase)
 
 
 def outputs(task: Any) -> list[str]:
@@ -153,23 +160,27 @@ def test_precedence_ladder_each_level_beats_the_ones_below(configure: Callable[.
     configure(config=(CONFIG,), entry_point=True)
     got = extract(FakeTI(ladder), "start")
     assert [d.name for d in got.lineage.outputs] == ["1-config"], got
-    assert got.extractor == CONFIG
+    assert (got.extractor, got.origin) == (CONFIG, Origin.CONFIG)
 
     configure(entry_point=True)
     got = extract(FakeTI(ladder), "start")
     assert [d.name for d in got.lineage.outputs] == ["2-entry-point"]
     assert got.extractor == "acme_lineage_plugin:EntryPointExtractor"
+    assert got.origin is Origin.ENTRY_POINT
 
     configure()
     assert outputs(ladder) == ["3-method"]
+    assert extract(FakeTI(ladder), "start").origin is Origin.OPERATOR_METHOD
 
     # No user extractor, no method: the built-in Bash extractor, though OpenLineage methods exist.
     got = extract(FakeTI(OpenLineageBashOperator(task_id="b", bash_command=LADDER_COMMAND)), "start")
     assert got.lineage.outputs == (BUILTIN_OUTPUT,)
     assert got.extractor == "secoda_listener.extractors.bash:BashExtractor"
+    assert got.origin is Origin.BUILT_IN
 
     # Nothing else knows the operator: its OpenLineage methods.
     assert outputs(OpenLineageOnlyOperator(task_id="ol")) == ["5-openlineage"]
+    assert extract(FakeTI(OpenLineageOnlyOperator(task_id="ol")), "start").origin is Origin.OPENLINEAGE
 
 
 def test_config_order_decides_between_two_config_extractors(configure: Callable[..., Registry]) -> None:
@@ -217,23 +228,72 @@ def test_a_path_that_cannot_be_imported_warns_once_and_the_rest_still_work(
     assert len([w for w in warnings if not_ours in w and "not a subclass" in w]) == 1, warnings
     # The distribution's broken entry point is named too; its good one is loaded.
     assert len([w for w in warnings if "acme_lineage_plugin:Missing" in w]) == 1, warnings
-    loaded = [entry.path for entry in extract_module.registry().registered]
+    loaded = [entry.path for entry in manager.extractor_manager.registry.registered]
     assert loaded[:2] == [CONFIG, "acme_lineage_plugin:EntryPointExtractor"]
     assert broken not in loaded and not_ours not in loaded
 
 
 def test_entry_point_discovery_reports_its_origin(configure: Callable[..., Registry]) -> None:
     registry = configure(entry_point=True)
-    entry = registry.first_match(LadderOperator, ("entry point",))
+    entry = registry.first_match(LadderOperator, (Origin.ENTRY_POINT,))
     assert entry is not None
-    assert entry.origin == f"entry point {ENTRY_POINT_GROUP}:acme"
+    assert (entry.origin, entry.detail) == (Origin.ENTRY_POINT, f"{ENTRY_POINT_GROUP}:acme")
+    assert entry.origin_text == f"entry point {ENTRY_POINT_GROUP}:acme"
     assert type(entry.extractor).__name__ == "EntryPointExtractor"
     # Uninstalled: gone.
-    assert configure().first_match(LadderOperator, ("entry point",)) is None
+    assert configure().first_match(LadderOperator, (Origin.ENTRY_POINT,)) is None
 
 
 def test_builtins_are_always_registered_after_user_ones(configure: Callable[..., Registry]) -> None:
     registry = configure(config=(CONFIG,), entry_point=True)
-    origins = [entry.origin.split(" ")[0] for entry in registry.registered]
-    assert origins[0] == "config" and origins[1] == "entry"
-    assert set(origins[2:]) == {"built-in"} and len(origins[2:]) == 4
+    origins = [entry.origin for entry in registry.registered]
+    assert origins == [Origin.CONFIG, Origin.ENTRY_POINT] + [Origin.BUILT_IN] * 4
+    assert registry.registered[0].origin_text == "config [secoda] extractors"
+
+
+# --- Python 3.9: no entry_points(group=...) -------------------------------------------------
+
+
+def _install_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test distribution in two directories of sys.path, as an editable install beside a copy."""
+    for site in (tmp_path / "site-a", tmp_path / "site-b"):
+        _write_distribution(
+            site,
+            "acme-lineage-plugin",
+            {"acme": "acme_lineage_plugin:EntryPointExtractor", "broken": "acme_lineage_plugin:Missing"},
+            PLUGIN_SOURCE.format(operator=path_of(LadderOperator)),
+        )
+        monkeypatch.syspath_prepend(str(site))
+
+
+def test_the_python_3_9_branch_reads_the_same_entry_points(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _install_twice(tmp_path, monkeypatch)
+    selected = list(registry_module._entry_points())
+    assert [(n, v) for n, v in selected if v.startswith("acme_")] == [
+        ("acme", "acme_lineage_plugin:EntryPointExtractor"), ("broken", "acme_lineage_plugin:Missing"),
+    ]  # fmt: skip
+
+    # What Python 3.9 lacks is gone: entry_points(group=...) must not be called.
+    monkeypatch.setattr(registry_module, "SELECTABLE_ENTRY_POINTS", False)
+
+    def no_selection(**params: Any) -> Any:
+        raise AssertionError(f"entry_points({params}) called on the Python 3.9 branch")
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", no_selection)
+    # Each distribution once (found twice on sys.path), in the same order as 3.10+ gives.
+    assert list(registry_module._entry_points()) == selected
+
+
+def test_the_python_3_9_branch_loads_each_extractor_once(
+    configure: Callable[..., Registry], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(registry_module, "SELECTABLE_ENTRY_POINTS", False)
+    registry = configure()
+    _install_twice(tmp_path, monkeypatch)
+    with caplog.at_level(logging.WARNING, logger="secoda_listener"):
+        entry_points = [entry for entry in registry.registered if entry.origin is Origin.ENTRY_POINT]
+    assert [entry.path for entry in entry_points] == ["acme_lineage_plugin:EntryPointExtractor"]
+    warnings = [r.getMessage() for r in caplog.records if "acme_lineage_plugin:Missing" in r.getMessage()]
+    assert len(warnings) == 1, warnings
+    assert outputs(LadderOperator(task_id="ladder", bash_command="true")) == ["2-entry-point"]

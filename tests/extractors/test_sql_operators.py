@@ -8,19 +8,18 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+from airflow.providers.snowflake.transfers.copy_into_snowflake import CopyFromExternalStageToSnowflakeOperator
 
-from secoda_listener.extractors import manager as extract_module
-from secoda_listener.extractors.manager import extract
-from secoda_listener.extractors import SqlTarget, sql_lineage, sql_target
-from secoda_listener.extractors.registry import Registry, matches
+from secoda_listener.event.datasets import Dataset, Lineage
+from secoda_listener.extractors import SqlTarget, manager, sql_lineage, sql_target
+from secoda_listener.extractors.manager import ExtractorManager, Origin, TaskLineage
+from secoda_listener.extractors.registry import matches
 from secoda_listener.extractors.sql_operators import (
     CopyFromExternalStageExtractor,
     SnowflakeSqlApiExtractor,
     SqlExecuteQueryExtractor,
 )
-from secoda_listener.event.datasets import Dataset, Lineage
-from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
-from airflow.providers.snowflake.transfers.copy_into_snowflake import CopyFromExternalStageToSnowflakeOperator
 
 PG = "postgres://pg.example:5433"
 SF = "snowflake://acme-xy12345"
@@ -31,10 +30,16 @@ class FakeTI:
         self.task = task
 
 
+def extract(task_instance: Any, phase: str) -> TaskLineage:
+    """Through the module-level manager, as the listener calls it."""
+    return manager.extractor_manager.lineage_for(task_instance, phase)
+
+
 @pytest.fixture(autouse=True)
 def connections(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(
-        "AIRFLOW_CONN_SHOP_PG", json.dumps({"conn_type": "postgres", "host": "pg.example", "port": 5433, "schema": "shop"})
+        "AIRFLOW_CONN_SHOP_PG",
+        json.dumps({"conn_type": "postgres", "host": "pg.example", "port": 5433, "schema": "shop"}),
     )
     monkeypatch.setenv(
         "AIRFLOW_CONN_ACME_SF",
@@ -42,13 +47,14 @@ def connections(monkeypatch: pytest.MonkeyPatch) -> None:
                     "extra": {"account": "ACME-XY12345", "database": "ANALYTICS", "warehouse": "W"}}),
     )  # fmt: skip
     monkeypatch.delenv("AIRFLOW__SECODA__EXTRACTORS", raising=False)
-    monkeypatch.setattr(extract_module, "_registry", Registry())
+    monkeypatch.setattr(manager, "extractor_manager", ExtractorManager())
 
 
 def test_postgres_connection_sets_namespace_database_and_public_schema() -> None:
     operator = SQLExecuteQueryOperator(task_id="q", conn_id="shop_pg", sql="INSERT INTO orders SELECT * FROM raw.o")
     got = extract(FakeTI(operator), "start")
     assert got.extractor == "secoda_listener.extractors.sql_operators:SqlExecuteQueryExtractor"
+    assert got.origin is Origin.BUILT_IN
     assert got.lineage == Lineage(inputs=[Dataset(PG, "shop.raw.o")], outputs=[Dataset(PG, "shop.public.orders")])
 
 
