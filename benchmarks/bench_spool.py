@@ -28,19 +28,22 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from secoda_listener.delivery.endpoint import Endpoint  # noqa: E402
-from secoda_listener.delivery.outbox import Outbox  # noqa: E402
+from secoda_listener.delivery.outbox import Outbox, Placement  # noqa: E402
+from secoda_listener.delivery.record import Route, SpoolRecord  # noqa: E402
 from secoda_listener.delivery.spool import Spool  # noqa: E402
 
 KEY = "bench-key"
 SQL = "INSERT INTO analytics.daily_orders SELECT o.id, o.amount FROM raw.orders o WHERE o.day = '2024-01-01' " * 4
 
 
-def record(i: int) -> dict:
-    return {"event_id": str(uuid.uuid4()), "conn_id": "secoda_default", "route": "ingest", "created_at": time.time(),
-            "body": {"event_type": "task_success", "dag": {"dag_id": "bench"},
-                     "task_instance": {"dag_id": "bench", "task_id": f"t{i % 50}", "sql": SQL, "try_number": 1},
-                     "lineage": {"inputs": [{"namespace": "postgres://db", "name": "raw.orders"}],
-                                 "outputs": [{"namespace": "postgres://db", "name": "analytics.daily_orders"}]}}}
+def record(i: int) -> SpoolRecord:
+    return SpoolRecord(
+        event_id=str(uuid.uuid4()), conn_id="secoda_default", route=Route.INGEST, created_at=time.time(),
+        body={"event_type": "task_success", "dag": {"dag_id": "bench"},
+              "task_instance": {"dag_id": "bench", "task_id": f"t{i % 50}", "sql": SQL, "try_number": 1},
+              "lineage": {"inputs": [{"namespace": "postgres://db", "name": "raw.orders"}],
+                          "outputs": [{"namespace": "postgres://db", "name": "analytics.daily_orders"}]}},
+    )
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -56,14 +59,14 @@ def bench_writes(root: Path, n: int, fsync: bool) -> dict[str, tuple[float, floa
     raw = root / f"raw-{fsync}"
     raw.mkdir()
     records = [record(i) for i in range(n)]
-    data = json.dumps(records[0]).encode()
+    data = records[0].to_json()
     outbox.put(records[0])  # first put creates the spool
     put_times, raw_times = [], []
     for i, rec in enumerate(records[1:]):
         started = time.perf_counter()
         answer = outbox.put(rec)
         put_times.append(time.perf_counter() - started)
-        assert answer == "spooled", answer
+        assert answer.placement is Placement.SPOOLED, answer
         started = time.perf_counter()
         fd = os.open(raw / f"{i}.tmp", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.write(fd, data)
@@ -95,10 +98,10 @@ def fill(directory: Path, n: int) -> None:
 _FLUSH_CHILD = """
 import json, resource, sys, time, tracemalloc
 sys.path.insert(0, sys.argv[4])
-from secoda_listener.delivery.endpoint import Endpoint
-from secoda_listener.delivery.sender import Sender
-from secoda_listener.delivery.spool import Spool
-from secoda_listener.delivery.transport import Transport
+from secoda_listener.delivery.endpoint import Endpoint  # noqa: E402
+from secoda_listener.delivery.sender import Sender  # noqa: E402
+from secoda_listener.delivery.spool import Spool  # noqa: E402
+from secoda_listener.delivery.transport import Transport  # noqa: E402
 trace = sys.argv[5] == "trace"
 timeout = float(sys.argv[6])
 spool = Spool(sys.argv[1], fsync=False, max_files=10**7, max_bytes=10 * 1024**3)

@@ -16,7 +16,7 @@ import functools
 import logging
 import sys
 import time
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from airflow.listeners import hookimpl
 
@@ -24,9 +24,11 @@ from secoda_listener import conf
 from secoda_listener.logs import warn_once
 from secoda_listener.event import model as ev
 from secoda_listener.capture import airflow_objects as facts
-from secoda_listener.delivery.endpoint import ROUTE_INGEST
 from secoda_listener.capture.selection import dag_selected, operator_selected
 from secoda_listener.extractors.base import Phase
+
+if TYPE_CHECKING:
+    from secoda_listener.delivery.record import SpoolRecord
 
 # The rest of the data path (extract, redact, delivery: requests, the SQL parser...)
 # is imported on the first hook that reports, not when Airflow loads the plugin:
@@ -61,17 +63,18 @@ def _conn_id(dag: Any) -> str:
     return str(override) if override else conf.conn_id()
 
 
-def _record(event: ev.Event, conn_id: str) -> dict[str, Any]:
+def _record(event: ev.Event, conn_id: str) -> SpoolRecord:
     """The spooled record: the redacted body and the connection id, never the key."""
+    from secoda_listener.delivery.record import Route, SpoolRecord
     from secoda_listener.event.redact import redact_event
 
-    return {
-        "event_id": event.event_id,
-        "conn_id": conn_id,
-        "route": ROUTE_INGEST,
-        "created_at": time.time(),
-        "body": redact_event(event.to_body(), max_bytes=conf.max_event_bytes()),
-    }
+    return SpoolRecord(
+        event_id=event.event_id,
+        conn_id=conn_id,
+        route=Route.INGEST,
+        created_at=time.time(),
+        body=redact_event(event.to_body(), max_bytes=conf.max_event_bytes()),
+    )
 
 
 _TASK_PHASES = {

@@ -22,8 +22,9 @@ import os
 import stat
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import attrs
 
@@ -110,7 +111,7 @@ def _env_name(key: str) -> str:
 
 
 def _readers() -> dict[str, Callable[[], Any]]:
-    from secoda_listener import conf, logs
+    from secoda_listener import conf
 
     readers: dict[str, Callable[[], Any]] = {}
     for key in conf.OPTIONS:
@@ -171,8 +172,16 @@ def check_plugin() -> Section:
     return section
 
 
-def check_connection(conn_id: str, allow_http: bool) -> tuple[Section, Any]:
-    """The connection section, and the endpoint's base URL when it could be built."""
+@attrs.frozen
+class ConnectionCheck:
+    """The connection section, and what later checks need to know from it."""
+
+    section: Section
+    base_url: str | None = None  # the endpoint's base URL, when it could be built
+    have_key: bool = False  # the connection has an API key (its password)
+
+
+def check_connection(conn_id: str, allow_http: bool) -> ConnectionCheck:
     from secoda_listener.delivery import secoda_connection as secoda_conn
     from secoda_listener.exceptions import ConfigError, ConnectionNotFound
 
@@ -181,7 +190,7 @@ def check_connection(conn_id: str, allow_http: bool) -> tuple[Section, Any]:
         conn = secoda_conn.get_airflow_connection(conn_id)
     except ConnectionNotFound as exc:
         section.add(PROBLEM, str(exc), secoda_conn._HOW_TO_CREATE.format(conn_id=conn_id))
-        return section, None
+        return ConnectionCheck(section)
     section.add(OK, "exists")
     conn_type = getattr(conn, "conn_type", None)
     if conn_type != "secoda":
@@ -232,13 +241,14 @@ def check_connection(conn_id: str, allow_http: bool) -> tuple[Section, Any]:
                     '{"integration_id": "<id>"}')
     else:
         section.add(OK, f"integration id {integration_id}")
-    return section, base_url
+    return ConnectionCheck(section, base_url, have_key=bool(key))
 
 
 def check_reachable(base_url: str, timeout: float) -> Section:
     """GET /healthcheck at the host root (as documented), then under the API base."""
-    import requests
     from urllib.parse import urlsplit
+
+    import requests
 
     section = Section("Secoda reachable")
     parts = urlsplit(base_url)
@@ -269,32 +279,33 @@ def check_reachable(base_url: str, timeout: float) -> Section:
     return section
 
 
-def _failed_kinds(spool_dir: Path, tag: str) -> dict[str, int]:
+def _failed_kinds(spool_dir: Path, key: str) -> dict[str, int]:
+    """Refusals in ``failed/`` of the connection whose key is ``key``, by kind."""
     kinds: dict[str, int] = {}
     try:
         names = os.listdir(spool_dir / "failed")
     except OSError:
         return kinds
-    from secoda_listener.delivery.spool import tag_of
+    from secoda_listener.delivery.names import FailedName, conn_key_of
 
     for name in names:
-        stem, _, kind = name.removesuffix(".json").rpartition("~")
-        if stem and tag_of(stem + ".json") == tag:
-            kinds[kind] = kinds.get(kind, 0) + 1
+        failed = FailedName.parse(name)
+        if failed is not None and conn_key_of(failed.original) == key:  # a foreign file names no connection
+            kinds[failed.kind] = kinds.get(failed.kind, 0) + 1
     return kinds
 
 
 def check_key(conn_id: str, spool_dir: Path, have_key: bool) -> Section:
     """What can honestly be said about the key without sending anything Secoda would record."""
     from secoda_listener.delivery.backoff import STATE_FILE, SharedBackoff
-    from secoda_listener.delivery.spool import conn_tag
+    from secoda_listener.delivery.names import conn_key
 
     section = Section("API key accepted?")
     if not have_key:
         section.add(NOTE, "no key to check")
         return section
-    tag = conn_tag(conn_id)
-    kinds = _failed_kinds(spool_dir, tag)
+    key = conn_key(conn_id)
+    kinds = _failed_kinds(spool_dir, key)
     refused = {kind: n for kind, n in kinds.items() if kind in ("http-401", "http-403")}
     if refused:
         counts = ", ".join(f"{n} x {kind.upper()}" for kind, n in sorted(refused.items()))
@@ -305,7 +316,7 @@ def check_key(conn_id: str, spool_dir: Path, have_key: bool) -> Section:
     if other:
         section.add(NOTE, "other refused events: " + ", ".join(f"{n} x {k}" for k, n in sorted(other.items()))
                     + " (see `secoda-listener status`)")
-    entry = SharedBackoff(spool_dir / STATE_FILE).get(tag) if (spool_dir / STATE_FILE).exists() else None
+    entry = SharedBackoff(spool_dir / STATE_FILE).get(key) if (spool_dir / STATE_FILE).exists() else None
     if entry is not None and entry.active(time.time()):
         section.add(NOTE, f"backing off for {entry.until - time.time():.0f}s more after {entry.failures} "
                           f"failures; last: {entry.reason}")
@@ -376,7 +387,7 @@ def check_extractors() -> Section:
     registered, problems = load_all()
     for entry in registered:
         operators = ", ".join(op.rsplit(".", 1)[-1] for op in entry.extractor.operators) or "no operators"
-        section.add(OK, f"{entry.origin}: {entry.path} ({operators})")
+        section.add(OK, f"{entry.origin_text}: {entry.path} ({operators})")
     for problem in problems:
         section.add(PROBLEM, problem,
                     "fix the `module:Class` path in [secoda] extractors (the class must subclass "
@@ -420,20 +431,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, emit: Callable[[str], None]) -> int:
-    from secoda_listener import conf, logs
+    from secoda_listener import conf
 
     sections: list[Section] = []
     config, values = check_config()
     sections.append(config)
     sections.append(check_plugin())
     conn_id = args.conn_id or conf.conn_id()
-    connection, base_url = check_connection(conn_id, conf.allow_insecure_http())
-    sections.append(connection)
-    if base_url is not None:
-        sections.append(check_reachable(base_url, args.timeout))
+    connection = check_connection(conn_id, conf.allow_insecure_http())
+    sections.append(connection.section)
+    if connection.base_url is not None:
+        sections.append(check_reachable(connection.base_url, args.timeout))
     spool_dir = Path(conf.spool_dir())
-    have_key = any(f.text.startswith("API key present") for f in connection.findings)
-    sections.append(check_key(conn_id, spool_dir, have_key))
+    sections.append(check_key(conn_id, spool_dir, connection.have_key))
     sections.append(check_spool(spool_dir))
     sections.append(check_extractors())
     trigger_section = check_trigger(conn_id, values)

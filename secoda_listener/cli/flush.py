@@ -15,8 +15,6 @@ from typing import Any
 
 from secoda_listener.exceptions import SpoolError
 
-_MIB = 1024 * 1024
-
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -38,11 +36,11 @@ def add_spool_dir_argument(parser: argparse.ArgumentParser) -> None:
 def open_spool(args: argparse.Namespace) -> Any:
     """The spool named by ``--spool-dir`` or the configuration (raises SpoolError)."""
     from secoda_listener import conf
-    from secoda_listener.delivery.spool import Spool
+    from secoda_listener.delivery.spool import MIB, Spool
 
     return Spool(
         args.spool_dir or conf.spool_dir(),
-        max_bytes=conf.spool_max_mb() * _MIB,
+        max_bytes=conf.spool_max_mb() * MIB,
         max_files=conf.spool_max_files(),
         fsync=conf.spool_fsync(),
     )

@@ -34,9 +34,9 @@ def collect(spool: Any) -> dict[str, Any]:
 
     now = time.time()
     stats = attrs.asdict(spool.stats())
-    backoff = {
-        tag: {**attrs.asdict(entry), "active": entry.active(now), "seconds_left": max(0.0, entry.until - now)}
-        for tag, entry in SharedBackoff(spool.backoff_path).entries().items()
+    backoff = {  # by connection key, as the spool's file names say it
+        key: {**attrs.asdict(entry), "active": entry.active(now), "seconds_left": max(0.0, entry.until - now)}
+        for key, entry in SharedBackoff(spool.backoff_path).entries().items()
     }
     return {"spool_dir": str(spool.directory), **stats, "backoff": backoff,
             "recent_failures": spool.failures(limit=5)}
@@ -54,20 +54,24 @@ def render(data: dict[str, Any]) -> str:
     lines = [
         f"spool: {data['spool_dir']}",
         f"  waiting: {data['new']}   being sent: {data['claimed']}   oldest: {_age(data['oldest_age'])}",
-        f"  refused (failed/): {data['failed']}"
-        + "".join(f"   {kind}: {n}" for kind, n in sorted(data["failures_by_kind"].items())),
-        f"  size: {data['bytes'] / 1048576:.1f} of {data['max_bytes'] / 1048576:.0f} MiB, "
-        f"{data['new'] + data['claimed'] + data['failed']} of {data['max_files']} files; "
-        f"evicted so far: {data['evictions']}",
+        (
+            f"  refused (failed/): {data['failed']}"
+            + "".join(f"   {kind}: {n}" for kind, n in sorted(data["failures_by_kind"].items()))
+        ),
+        (
+            f"  size: {data['bytes'] / 1048576:.1f} of {data['max_bytes'] / 1048576:.0f} MiB, "
+            f"{data['new'] + data['claimed'] + data['failed']} of {data['max_files']} files; "
+            f"evicted so far: {data['evictions']}"
+        ),
     ]
     for failure in data["recent_failures"]:
         lines.append(f"  refused {failure.get('event_id', failure.get('file'))}: "
                      f"{failure.get('reason', failure.get('kind'))}")
     if not data["backoff"]:
         lines.append("  back-off: none")
-    for tag, entry in sorted(data["backoff"].items()):
+    for key, entry in sorted(data["backoff"].items()):
         state = f"{entry['seconds_left']:.0f}s left" if entry["active"] else "over"
-        lines.append(f"  back-off {tag}: {state}, {entry['failures']} failures, last: {entry['reason']}")
+        lines.append(f"  back-off {key}: {state}, {entry['failures']} failures, last: {entry['reason']}")
     return "\n".join(lines)
 
 

@@ -7,9 +7,10 @@ on a host that is a stampede on an API that just said it is overloaded. A
 header cannot park delivery for days).
 
 The state lives in one small JSON file in the spool directory, replaced
-atomically, keyed by the spool tag of a connection (the connection id, never
-the URL or the key). Every process on the host reads it before spending its
-flush budget, so while Secoda refuses only one process at a time probes it.
+atomically, keyed by the connection key of the spool's file names (the
+connection id, or a hash of it; never the URL or the key). Every process on
+the host reads it before spending its flush budget, so while Secoda refuses
+only one process at a time probes it.
 Read-modify-write is not locked: two processes failing at once may lose one
 failure count, which only shortens one delay. That is fine for advice.
 """
@@ -18,14 +19,16 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import random
-import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import attrs
+
+from secoda_listener.delivery.files import write_atomic
+from secoda_listener.exceptions import SpoolError
 
 log = logging.getLogger(__name__)
 
@@ -62,14 +65,18 @@ class BackoffEntry:
 
 
 class SharedBackoff:
-    """Back-off state per connection tag, in ``<spool>/backoff.json`` or in memory.
+    """Back-off state per connection key, in ``<spool>/backoff.json`` or in memory.
 
     ``path=None`` keeps the state in this process only (the spool is unwritable).
+    ``clock`` is wall-clock time (``time.time``): the state is compared across processes.
     """
 
-    def __init__(self, path: Path | None, policy: BackoffPolicy | None = None) -> None:
+    def __init__(
+        self, path: Path | None, policy: BackoffPolicy | None = None, *, clock: Callable[[], float] = time.time
+    ) -> None:
         self.path = path
         self.policy = policy or BackoffPolicy()
+        self.clock = clock
         self._memory: dict[str, dict[str, Any]] = {}
 
     def _load(self) -> dict[str, dict[str, Any]]:
@@ -90,24 +97,17 @@ class SharedBackoff:
             self._memory = state
             return
         try:
-            fd, tmp = tempfile.mkstemp(prefix=".backoff.", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(state, fh)
-                os.replace(tmp, self.path)
-            except BaseException:
-                os.unlink(tmp)
-                raise
-        except OSError as exc:
+            write_atomic(self.path, json.dumps(state).encode(), what=f"back-off state {self.path}")
+        except SpoolError as exc:
             # Only advice is lost: this flush still stops on its own refusals.
             log.debug("secoda-listener: cannot write back-off state %s: %s", self.path, exc)
 
     def entries(self) -> dict[str, BackoffEntry]:
         """Every known connection's state (active or not)."""
         out = {}
-        for tag, raw in self._load().items():
+        for key, raw in self._load().items():
             try:
-                out[tag] = BackoffEntry(
+                out[key] = BackoffEntry(
                     until=float(raw["until"]), failures=int(raw["failures"]),
                     reason=str(raw.get("reason", "")), updated_at=float(raw.get("updated_at", 0.0)),
                 )
@@ -115,21 +115,21 @@ class SharedBackoff:
                 continue
         return out
 
-    def get(self, tag: str) -> BackoffEntry | None:
-        return self.entries().get(tag)
+    def get(self, conn_key: str) -> BackoffEntry | None:
+        return self.entries().get(conn_key)
 
-    def record_failure(self, tag: str, reason: str, retry_after: float | None = None) -> BackoffEntry:
-        """Note one more refusal of ``tag``; returns the new state (with ``until``)."""
+    def record_failure(self, conn_key: str, reason: str, retry_after: float | None = None) -> BackoffEntry:
+        """Note one more refusal of ``conn_key``; returns the new state (with ``until``)."""
         state = self._load()
-        now = time.time()
-        previous = state.get(tag) or {}
+        now = self.clock()
+        previous = state.get(conn_key) or {}
         failures = int(previous.get("failures", 0)) + 1
         until = now + self.policy.delay(failures, retry_after)
-        state[tag] = {"until": until, "failures": failures, "reason": reason, "updated_at": now}
+        state[conn_key] = {"until": until, "failures": failures, "reason": reason, "updated_at": now}
         self._store(state)
         return BackoffEntry(until=until, failures=failures, reason=reason, updated_at=now)
 
-    def record_success(self, tag: str) -> None:
+    def record_success(self, conn_key: str) -> None:
         state = self._load()
-        if state.pop(tag, None) is not None:
+        if state.pop(conn_key, None) is not None:
             self._store(state)

@@ -8,14 +8,18 @@ connection id.
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
+
+from secoda_listener.delivery.record import Route
 
 INGEST_PATH = "integration/run_logs/{integration_id}/ingest/"
 EXTRACTION_PATH = "databuilder/jobs/"
 
-#: What a spooled record asks the sender to do with its body.
-ROUTE_INGEST = "ingest"
-ROUTE_EXTRACTION = "extraction"
+#: What a spooled record asks the sender to do with its body (short names of :class:`Route`).
+ROUTE_INGEST = Route.INGEST
+ROUTE_EXTRACTION = Route.EXTRACTION
 
 
 @attrs.frozen
@@ -26,21 +30,21 @@ class Endpoint:
     api_key: str = attrs.field(repr=False)
     integration_id: str
 
-    def url_for(self, route: str) -> str:
-        """The absolute URL of ``route`` (``ROUTE_INGEST`` or ``ROUTE_EXTRACTION``)."""
-        if route == ROUTE_INGEST:
+    def url_for(self, route: Route) -> str:
+        """The absolute URL of ``route``."""
+        if route is Route.INGEST:
             return self.base_url + INGEST_PATH.format(integration_id=self.integration_id)
-        if route == ROUTE_EXTRACTION:
+        if route is Route.EXTRACTION:
             return self.base_url + EXTRACTION_PATH
         raise ValueError(f"unknown route {route!r}")
 
-    def body_for(self, route: str, body: dict) -> dict:
+    def body_for(self, route: Route, body: dict[str, Any]) -> dict[str, Any]:
         """The request body for ``route``: an extraction job names the integration.
 
         The spool never holds the integration id (it comes from the connection at
         send time), so it is filled in here.
         """
-        if route == ROUTE_EXTRACTION:
+        if route is Route.EXTRACTION:
             return {**body, "integration_id": self.integration_id}
         return body
 

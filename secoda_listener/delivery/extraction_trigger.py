@@ -8,31 +8,31 @@ record at most once per ``[secoda] trigger_min_interval`` seconds per
 connection, across every DAG and every process sharing the spool.
 
 The shared state is one small file per connection in ``<spool>/triggers/``:
-``<tag>.last`` holds the time of the last trigger, written by atomic rename,
-and ``<tag>.lock`` is ``flock``-ed (without waiting) around the
+``<conn_key>.last`` holds the time of the last trigger, replaced atomically,
+and ``<conn_key>.lock`` is ``flock``-ed (without waiting) around the
 read-decide-spool-write sequence. Of two processes racing, the one that gets
 the lock triggers; the other sees the lock held and returns at once, since
 the holder is deciding for both. The scheduler never waits: nothing here
 blocks on a lock or touches the network. The record goes through the same
-durable spool and sender as events (route :data:`~secoda_listener.delivery.endpoint.ROUTE_EXTRACTION`);
-the sender resolves the connection, and with it the URL and the integration
-id, when it sends.
+durable spool and sender as events (route :attr:`Route.EXTRACTION`); the
+sender resolves the connection, and with it the URL and the integration id,
+when it sends.
 """
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import fcntl
 import logging
 import os
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
 
 from secoda_listener import conf
-from secoda_listener.delivery.endpoint import ROUTE_EXTRACTION
+from secoda_listener.delivery.files import flock, write_atomic
+from secoda_listener.delivery.names import conn_key
+from secoda_listener.delivery.outbox import Placement, PutResult
+from secoda_listener.delivery.record import Route, SpoolRecord
 
 log = logging.getLogger(__name__)
 
@@ -45,63 +45,33 @@ def state_dir(spool_dir: str | os.PathLike[str] | None = None) -> Path:
     return Path(spool_dir if spool_dir is not None else conf.spool_dir()) / TRIGGER_DIR
 
 
-def _tag(conn_id: str) -> str:
-    from secoda_listener.delivery.spool import conn_tag
-
-    return conn_tag(conn_id)
-
-
 def last_trigger(conn_id: str, spool_dir: str | os.PathLike[str] | None = None) -> float | None:
     """Time (``time.time()``) of the last extraction trigger spooled for ``conn_id``, if any."""
     try:
-        text = (state_dir(spool_dir) / f"{_tag(conn_id)}.last").read_text().strip()
+        text = (state_dir(spool_dir) / f"{conn_key(conn_id)}.last").read_text().strip()
         return float(text)
     except (OSError, ValueError):
         return None
 
 
-def _write_last(directory: Path, tag: str, when: float) -> None:
-    tmp = directory / f".{tag}.last.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-    try:
-        os.write(fd, f"{when:.6f}\n".encode())
-    finally:
-        os.close(fd)
-    os.replace(tmp, directory / f"{tag}.last")
-
-
-@contextlib.contextmanager
-def _try_lock(path: Path) -> Any:
-    """Yield True with ``path`` flock-ed, or False at once if another process holds it."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                yield False
-                return
-            raise
-        yield True  # closing the descriptor releases the lock
-    finally:
-        os.close(fd)
-
-
-def extraction_record(conn_id: str) -> dict[str, Any]:
+def extraction_record(conn_id: str, created_at: float | None = None) -> SpoolRecord:
     """The spool record asking for one extraction run (no key, no host: the sender adds them)."""
-    return {
-        "event_id": str(uuid.uuid4()),
-        "conn_id": conn_id,
-        "route": ROUTE_EXTRACTION,
-        "created_at": time.time(),
-        "body": dict(EXTRACTION_BODY),
-    }
+    return SpoolRecord(
+        event_id=str(uuid.uuid4()),
+        conn_id=conn_id,
+        route=Route.EXTRACTION,
+        body=dict(EXTRACTION_BODY),
+        created_at=time.time() if created_at is None else created_at,
+    )
 
 
-def maybe_trigger_extraction(conn_id: str, put: Callable[[dict], str]) -> bool:
+def maybe_trigger_extraction(
+    conn_id: str, put: Callable[[SpoolRecord], PutResult], *, clock: Callable[[], float] = time.time
+) -> bool:
     """Spool an extraction trigger for ``conn_id`` unless one was spooled within the interval.
 
-    ``put`` spools a record (``delivery.put``) and says what it did. Returns
+    ``put`` spools a record (``delivery.put``) and says where it went.
+    ``clock`` is wall-clock time (other processes read the stamp). Returns
     True when a trigger was spooled by this call. Never raises, never waits.
     """
     try:
@@ -110,23 +80,23 @@ def maybe_trigger_extraction(conn_id: str, put: Callable[[dict], str]) -> bool:
         interval = conf.trigger_min_interval()
         directory = state_dir()
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        tag = _tag(conn_id)
-        with _try_lock(directory / f"{tag}.lock") as locked:
+        key = conn_key(conn_id)
+        with flock(directory / f"{key}.lock", blocking=False) as locked:
             if not locked:
                 log.debug("secoda-listener: another process is triggering an extraction for %s", conn_id)
                 return False
-            now = time.time()
+            now = clock()
             last = last_trigger(conn_id)
             # A clock set back by more than the interval must not silence triggers for good.
             if last is not None and -interval <= now - last < interval:
                 log.debug("secoda-listener: extraction for %s triggered %.0fs ago (min interval %ds)",
                           conn_id, now - last, interval)
                 return False
-            placed = put(extraction_record(conn_id))
-            if str(placed).startswith("dropped"):
+            placed = put(extraction_record(conn_id, now))
+            if placed.placement is Placement.DROPPED:
                 log.warning("secoda-listener: could not spool an extraction trigger for %s: %s", conn_id, placed)
                 return False
-            _write_last(directory, tag, now)
+            write_atomic(directory / f"{key}.last", f"{now:.6f}\n".encode(), what=f"trigger state in {directory}")
         log.info("secoda-listener: extraction of connection %s requested (%s); next one in %ds at the earliest",
                  conn_id, placed, interval)
         return True

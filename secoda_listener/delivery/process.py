@@ -5,24 +5,27 @@ ends. Because an Airflow 3 task process ends with ``os._exit`` (no ``atexit``
 registered at import time runs) and Airflow 2.10 runs no ``atexit`` in the
 task child, the exit handler is registered from inside a hook, and
 ``before_stopping`` calls :func:`flush_pending` as well.
+
+A forked child owes nothing its parent put: its pending count starts at zero,
+it registers its own exit handler, and gets its own outbox.
 """
 
 from __future__ import annotations
 
 import atexit
-import os
 import time
-from typing import Any
 
-from secoda_listener import conf
-from secoda_listener.delivery.secoda_connection import resolve_endpoint
-from secoda_listener.delivery.endpoint import Endpoint
+from secoda_listener import conf, forks
 from secoda_listener.delivery import outbox
-from secoda_listener.delivery.outbox import Outbox
+from secoda_listener.delivery.endpoint import Endpoint
+from secoda_listener.delivery.outbox import Outbox, PutResult
+from secoda_listener.delivery.record import SpoolRecord
+from secoda_listener.delivery.secoda_connection import resolve_endpoint
+from secoda_listener.delivery.sender import FlushResult
+from secoda_listener.delivery.spool import MIB
 
 _pending = 0  # records put by this process since its last flush
-_pending_pid: int | None = None
-_exit_registered_pid: int | None = None
+_exit_registered = False
 
 
 #: Seconds a resolved connection is reused: a task flushes more than once and the
@@ -52,7 +55,7 @@ def outbox_from_conf() -> Outbox:
     return Outbox(
         conf.spool_dir(),
         resolve_endpoint=cached_endpoint,
-        max_bytes=conf.spool_max_mb() * 1024 * 1024,
+        max_bytes=conf.spool_max_mb() * MIB,
         max_files=conf.spool_max_files(),
         fsync=conf.spool_fsync(),
         flush_timeout=conf.flush_timeout(),
@@ -61,16 +64,14 @@ def outbox_from_conf() -> Outbox:
 
 
 def get_outbox() -> Outbox:
-    """The process's outbox; rebuilt after a fork (a pid change restarts what we own)."""
+    """The process's outbox (a forked child makes its own)."""
     return outbox.get_outbox(outbox_from_conf)
 
 
-def put(record: dict[str, Any]) -> str:
-    """Spool one record; returns what happened in words. Never raises."""
-    global _pending, _pending_pid
+def put(record: SpoolRecord) -> PutResult:
+    """Spool one record; says where it went (``str()`` of it for the log). Never raises."""
+    global _pending
     placed = get_outbox().put(record)
-    if _pending_pid != os.getpid():  # a forked child owes nothing its parent put
-        _pending, _pending_pid = 0, os.getpid()
     _pending += 1
     return placed
 
@@ -84,28 +85,39 @@ def flush(timeout: float | None = None) -> str:
 
 def flush_pending() -> None:
     """Flush only if this process put something since its last flush."""
-    if _pending and _pending_pid == os.getpid():
+    if _pending:
         flush()
 
 
 def deliver_at_exit() -> None:
     """Register, once per process and from inside a hook, a bounded flush at exit."""
-    global _exit_registered_pid
-    if _exit_registered_pid != os.getpid():
-        _exit_registered_pid = os.getpid()
+    global _exit_registered
+    if not _exit_registered:
+        _exit_registered = True
         atexit.register(flush_pending)
 
 
-def describe(result: Any) -> str:
+def describe(result: FlushResult) -> str:
     """One short line for the task log."""
     parts = [f"{result.sent} sent"]
     if result.remaining:
         parts.append(f"{result.remaining} left spooled for a later flush")
     if result.failed:
         parts.append(f"{result.failed} rejected (see `secoda-listener status`)")
-    if getattr(result, "skipped_backoff", False):
+    if result.skipped_backoff:
         parts.append("Secoda is backing off")
-    errors = getattr(result, "errors", ())
-    if errors:
-        parts.append(str(errors[0]))
+    if result.errors:
+        parts.append(str(result.errors[0]))
     return ", ".join(parts)
+
+
+def _after_fork_in_child() -> None:
+    global _pending, _exit_registered
+    # What the parent put is the parent's to deliver; an exit handler is
+    # registered again from the child's own first hook, as for any process.
+    _pending, _exit_registered = 0, False
+    # Re-read connections too: a test (or a long-lived parent) may have changed them.
+    _endpoints.clear()
+
+
+forks.reset_in_child("delivery.process", _after_fork_in_child)

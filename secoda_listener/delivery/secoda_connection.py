@@ -37,13 +37,13 @@ def get_airflow_connection(conn_id: str) -> Any:
         return SdkConnection.get(conn_id)
     except ImportError:
         pass
-    except Exception as exc:  # not found there, or not in a task process
+    except Exception as exc:  # noqa: BLE001 - not found there, or not in a task process
         errors.append(type(exc).__name__)
     try:
         from airflow.models.connection import Connection
 
         return Connection.get_connection_from_secrets(conn_id)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever the secrets backend raises means "not found here"
         errors.append(type(exc).__name__)
     raise ConnectionNotFound(f"the Airflow connection {conn_id!r} was not found ({', '.join(errors)})")
 
@@ -51,7 +51,7 @@ def get_airflow_connection(conn_id: str) -> Any:
 def connection_extras(connection: Any) -> dict[str, Any]:
     try:
         extra = connection.extra_dejson
-    except Exception:
+    except Exception:  # noqa: BLE001 - a broken extra reads as none; the caller names what is missing
         extra = None
     if isinstance(extra, dict):
         return extra

@@ -16,24 +16,36 @@ What happens to a record:
 * Other 4xx: to ``failed/`` with the reason (``flush --retry-failed`` resends).
 * A connection that cannot be resolved (:class:`ConfigError`): the record
   stays spooled, one warning per connection id per process.
+
+Connections are told apart by the connection key in each file's name, so a
+connection that is backing off is skipped without opening its files.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable, Protocol
+from typing import Protocol
 
 import attrs
 
-from secoda_listener.delivery.endpoint import Endpoint
-from secoda_listener.exceptions import ConfigError, DeliveryError, InvalidRecordError, SpoolError
+from secoda_listener import conf
 from secoda_listener.delivery.backoff import SharedBackoff
-from secoda_listener.delivery.spool import Claim, tag_of
+from secoda_listener.delivery.endpoint import Endpoint
+from secoda_listener.delivery.names import conn_key_of
+from secoda_listener.delivery.record import SpoolRecord
+from secoda_listener.delivery.spool import Claim
 from secoda_listener.delivery.transport import Timeout, Transport
+from secoda_listener.exceptions import ConfigError, DeliveryError, InvalidRecordError, SpoolError
+from secoda_listener.logs import warn_once
 
 log = logging.getLogger(__name__)
+
+#: Upper bound of one request unless told otherwise: the ``[secoda] request_timeout`` default.
+DEFAULT_REQUEST_TIMEOUT = float(conf.default("request_timeout"))
 
 #: Below this much budget a request is not started: it could not finish.
 MIN_REQUEST_TIME = 0.05
@@ -46,12 +58,14 @@ class SpoolLike(Protocol):
     """What a sender needs from a spool (the maildir, or the outbox's memory hold)."""
 
     backoff_path: Path | None
-    evicted: int
+
+    @property
+    def evicted(self) -> int: ...  # records this instance evicted so far
 
     def maintain(self) -> int: ...
     def list_new(self) -> list[str]: ...
     def claim(self, limit: int = 1, names: Iterable[str] | None = None) -> list[Claim]: ...
-    def read(self, claim: Claim) -> dict[str, Any]: ...
+    def read(self, claim: Claim) -> SpoolRecord: ...
     def release(self, claim: Claim) -> None: ...
     def delete(self, claim: Claim) -> None: ...
     def fail(self, claim: Claim, kind: str, reason: str) -> None: ...
@@ -70,7 +84,7 @@ class FlushResult:
     skipped_backoff: int = 0
     errors: tuple[str, ...] = ()
 
-    def __add__(self, other: "FlushResult") -> "FlushResult":
+    def __add__(self, other: FlushResult) -> FlushResult:
         return FlushResult(
             sent=self.sent + other.sent,
             failed=self.failed + other.failed,
@@ -81,26 +95,34 @@ class FlushResult:
         )
 
 
+class Blocked(enum.Enum):
+    """Why a connection gets nothing more in this flush."""
+
+    BACKOFF = "backoff"  # Secoda refused it (now or, through the spool, in another process)
+    CONFIG = "config"  # its Airflow connection cannot be resolved
+
+
 @attrs.define
 class _Run:
     """The mutable state of one flush."""
 
     deadline: float
     ignore_backoff: bool
+    monotonic: Callable[[], float]
     sent: int = 0
     failed: int = 0
     skipped_backoff: int = 0
     errors: list[str] = attrs.Factory(list)
-    #: tag -> "backoff" | "config": not to be sent to again in this flush.
-    blocked: dict[str, str] = attrs.Factory(dict)
-    checked: set[str] = attrs.Factory(set)  # tags whose shared back-off was read
-    clean: set[str] = attrs.Factory(set)  # tags known to have no back-off state left
+    #: connection key -> why it is not to be sent to again in this flush.
+    blocked: dict[str, Blocked] = attrs.Factory(dict)
+    checked: set[str] = attrs.Factory(set)  # keys whose shared back-off was read
+    clean: set[str] = attrs.Factory(set)  # keys known to have no back-off state left
     endpoints: dict[str, Endpoint] = attrs.Factory(dict)
     listed: int | None = None  # names in new/ at the start of the last pass
     handled: int = 0  # of which delivered or failed
 
     def remaining(self) -> float:
-        return self.deadline - time.monotonic()
+        return self.deadline - self.monotonic()
 
     def error(self, message: str) -> None:
         if message not in self.errors and len(self.errors) < _MAX_ERRORS:
@@ -108,6 +130,10 @@ class _Run:
 
 
 class Sender:
+    """Drains one spool. ``clock`` (wall time, as the shared back-off is) and
+    ``monotonic`` (the deadline) are ``time.time`` and ``time.monotonic``
+    unless a test fakes them, together with ``sleep``."""
+
     def __init__(
         self,
         spool: SpoolLike,
@@ -115,20 +141,23 @@ class Sender:
         transport: Transport,
         *,
         backoff: SharedBackoff | None = None,
-        request_timeout: float = 10.0,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
         connect_timeout: float = 3.05,
         batch_size: int = 32,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.spool = spool
         self.resolve_endpoint = resolve_endpoint
         self.transport = transport
-        self.backoff = backoff if backoff is not None else SharedBackoff(spool.backoff_path)
+        self.backoff = backoff if backoff is not None else SharedBackoff(spool.backoff_path, clock=clock)
         self.request_timeout = request_timeout
         self.connect_timeout = connect_timeout
         self.batch_size = batch_size
         self._sleep = sleep
-        self._warned_conns: set[str] = set()
+        self._clock = clock
+        self._monotonic = monotonic
         self._evicted_reported = spool.evicted
 
     def flush(self, timeout: float, *, ignore_backoff: bool = False, retry_failed: bool = False) -> FlushResult:
@@ -138,7 +167,8 @@ class Sender:
         refusing (a person asked for this flush). ``retry_failed``: first move
         ``failed/`` back into the queue.
         """
-        run = _Run(deadline=time.monotonic() + max(0.0, timeout), ignore_backoff=ignore_backoff)
+        run = _Run(deadline=self._monotonic() + max(0.0, timeout), ignore_backoff=ignore_backoff,
+                   monotonic=self._monotonic)
         try:
             if retry_failed:
                 self.spool.retry_failed()
@@ -193,40 +223,39 @@ class Sender:
         return run.handled > 0
 
     def _wanted(self, name: str, run: _Run) -> bool:
-        tag = tag_of(name)
-        if tag not in run.blocked and not run.ignore_backoff and tag not in run.checked:
-            run.checked.add(tag)
-            entry = self.backoff.get(tag)
-            if entry is not None and entry.active(time.time()):
-                run.blocked[tag] = "backoff"
+        key = conn_key_of(name)
+        if key not in run.blocked and not run.ignore_backoff and key not in run.checked:
+            run.checked.add(key)
+            entry = self.backoff.get(key)
+            if entry is not None and entry.active(self._clock()):
+                run.blocked[key] = Blocked.BACKOFF
                 log.info("secoda-listener: connection %s is backing off for %.1fs more (%s)",
-                         tag, entry.until - time.time(), entry.reason)
-        reason = run.blocked.get(tag)
-        if reason == "backoff":
+                         key, entry.until - self._clock(), entry.reason)
+        reason = run.blocked.get(key)
+        if reason is Blocked.BACKOFF:
             run.skipped_backoff += 1
         return reason is None
 
     # --- one record ------------------------------------------------------------
 
-    def _endpoint(self, conn_id: str, tag: str, run: _Run) -> Endpoint | None:
+    def _endpoint(self, conn_id: str, key: str, run: _Run) -> Endpoint | None:
         if conn_id not in run.endpoints:
             try:
                 run.endpoints[conn_id] = self.resolve_endpoint(conn_id)
             except ConfigError as exc:
-                self._config_problem(conn_id, tag, exc, run)
+                self._config_problem(conn_id, key, exc, run)
                 return None
         return run.endpoints[conn_id]
 
-    def _config_problem(self, conn_id: str, tag: str, exc: Exception, run: _Run) -> None:
-        run.blocked[tag] = "config"
+    def _config_problem(self, conn_id: str, key: str, exc: Exception, run: _Run) -> None:
+        run.blocked[key] = Blocked.CONFIG
         run.error(str(exc))
-        if conn_id not in self._warned_conns:
-            self._warned_conns.add(conn_id)
-            log.warning("secoda-listener: events for connection %r stay spooled: %s", conn_id, exc)
+        warn_once(log, ("sender", "unresolvable connection", conn_id),
+                  "events for connection %r stay spooled: %s", conn_id, exc)
 
     def _deliver(self, claim: Claim, run: _Run) -> None:
         """Send one claimed record; it ends deleted, failed, or released."""
-        tag = tag_of(claim.name)
+        key = conn_key_of(claim.name)
         try:
             record = self.spool.read(claim)
         except InvalidRecordError as exc:
@@ -238,36 +267,29 @@ class Sender:
         except SpoolError as exc:  # taken back from us (lease): someone else sends it
             run.error(str(exc))
             return
-        if tag in run.blocked:
+        if key in run.blocked:
             self.spool.release(claim)
-            run.skipped_backoff += run.blocked[tag] == "backoff"
+            run.skipped_backoff += run.blocked[key] is Blocked.BACKOFF
             return
-        conn_id = str(record["conn_id"])
-        endpoint = self._endpoint(conn_id, tag, run)
+        endpoint = self._endpoint(record.conn_id, key, run)
         if endpoint is None:
             self.spool.release(claim)
             return
-        try:
-            url = endpoint.url_for(record["route"])
-        except ValueError as exc:
-            self.spool.fail(claim, "invalid", str(exc))
-            run.failed += 1
-            return
-        self._send(claim, record, url, endpoint, run)
+        self._send(claim, record, key, endpoint, run)
 
-    def _send(self, claim: Claim, record: dict[str, Any], url: str, endpoint: Endpoint, run: _Run) -> None:
+    def _send(self, claim: Claim, record: SpoolRecord, key: str, endpoint: Endpoint, run: _Run) -> None:
         """POST until 2xx, a permanent refusal, or a back-off that does not fit the budget."""
-        tag, conn_id = tag_of(claim.name), str(record["conn_id"])
+        url, body = endpoint.url_for(record.route), endpoint.body_for(record.route, record.body)
         while True:
             left = run.remaining()
             if left <= MIN_REQUEST_TIME:
                 self.spool.release(claim)
                 return
             try:
-                self.transport.post(url, endpoint.body_for(record["route"], record["body"]), headers=endpoint.headers(),
-                                    timeout=self._timeouts(left), event_id=str(record["event_id"]))
+                self.transport.post(url, body, headers=endpoint.headers(), timeout=self._timeouts(left),
+                                    event_id=record.event_id)
             except ConfigError as exc:
-                self._config_problem(conn_id, tag, exc, run)
+                self._config_problem(record.conn_id, key, exc, run)
                 self.spool.release(claim)
                 return
             except DeliveryError as exc:
@@ -276,29 +298,29 @@ class Sender:
                 run.error(reason)
                 if not exc.retryable:
                     log.warning("secoda-listener: Secoda refused event %s; moved to failed/: %s",
-                                record["event_id"], reason)
+                                record.event_id, reason)
                     self.spool.fail(claim, f"http-{exc.status}", reason)
                     run.failed += 1
                     return
-                run.clean.discard(tag)
-                entry = self.backoff.record_failure(tag, reason=reason[:300], retry_after=exc.retry_after)
-                wait = max(0.0, entry.until - time.time())
+                run.clean.discard(key)
+                entry = self.backoff.record_failure(key, reason=reason[:300], retry_after=exc.retry_after)
+                wait = max(0.0, entry.until - self._clock())
                 if wait + MIN_REQUEST_TIME < run.remaining():
                     self._sleep(wait)
                     continue
-                run.blocked[tag] = "backoff"
+                run.blocked[key] = Blocked.BACKOFF
                 log.warning("secoda-listener: Secoda unavailable for %s (%s); backing off %.1fs, "
-                            "events stay spooled", conn_id, reason, wait)
+                            "events stay spooled", record.conn_id, reason, wait)
                 self.spool.release(claim)
                 return
             self.spool.delete(claim)
             run.sent += 1
-            if tag not in run.clean:
+            if key not in run.clean:
                 # Secoda answers again: tell the host. One read per connection
                 # per flush, a write only when there was state to clear.
-                run.clean.add(tag)
-                if self.backoff.get(tag) is not None:
-                    self.backoff.record_success(tag)
+                run.clean.add(key)
+                if self.backoff.get(key) is not None:
+                    self.backoff.record_success(key)
             return
 
     def _timeouts(self, left: float) -> Timeout:

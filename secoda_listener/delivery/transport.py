@@ -15,13 +15,16 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import math
 import os
 import time
-from typing import Any, Callable, Mapping
+import weakref
+from collections.abc import Callable, Mapping
+from typing import Any, Tuple, Union  # noqa: UP035 - Tuple: see Timeout
 
 import requests
 
-from secoda_listener import __version__
+from secoda_listener import __version__, forks
 from secoda_listener.exceptions import ConfigError, DeliveryError
 
 log = logging.getLogger(__name__)
@@ -34,7 +37,9 @@ USER_AGENT = f"secoda-listener/{__version__}"
 _NOT_RETRYABLE_5XX = frozenset({501, 505})
 _RETRYABLE_4XX = frozenset({408, 429})
 
-Timeout = float | tuple[float, float]
+#: A request's timeout, as requests takes it: one number, or (connect, read).
+#: Union/Tuple, not ``X | Y``: this alias is evaluated at import, and must import on Python 3.9.
+Timeout = Union[float, Tuple[float, float]]  # noqa: UP006
 
 
 def is_retryable(status: int) -> bool:
@@ -56,7 +61,7 @@ def parse_retry_after(value: str | None, now: Callable[[], float] = time.time) -
         if when is None:
             return None
         seconds = when.timestamp() - now()
-    return max(0.0, seconds) if seconds == seconds else None  # NaN guard
+    return None if math.isnan(seconds) else max(0.0, seconds)
 
 
 def _excerpt(response: requests.Response) -> str:
@@ -67,20 +72,25 @@ def _excerpt(response: requests.Response) -> str:
 class Transport:
     """A reusable HTTP connection pool to Secoda (one ``requests.Session``).
 
-    The session is rebuilt when the pid changes: a pooled socket shared by a
-    parent and its forked child would interleave their requests. Not for
-    concurrent use from several threads (the outbox serializes flushes).
+    A forked child gets a new session: a pooled socket shared by a parent and
+    its child would interleave their requests. Not for concurrent use from
+    several threads (the outbox serializes flushes).
     """
 
     def __init__(self, session_factory: Callable[[], requests.Session] = requests.Session) -> None:
         self._session_factory = session_factory
         self._session: requests.Session | None = None
         self._proxies: dict[str, dict[str, str]] = {}
-        self._pid = 0
+        _live.add(self)
+
+    def _forget_session(self) -> None:
+        # In a forked child: the parent's session is left alone, not closed
+        # (closing it would close the parent's sockets).
+        self._session = None
+        self._proxies = {}
 
     def _get_session(self) -> requests.Session:
-        if self._session is None or self._pid != os.getpid():
-            # The parent's session is left alone (closing it would close the parent's sockets).
+        if self._session is None:
             self._session = self._session_factory()
             self._session.headers["User-Agent"] = USER_AGENT
             # With trust_env, requests re-reads the whole environment (proxies,
@@ -90,8 +100,7 @@ class Transport:
             # moot, the Authorization header is ours).
             self._session.trust_env = False
             self._session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-            self._proxies: dict[str, dict[str, str]] = {}
-            self._pid = os.getpid()
+            self._proxies = {}
         return self._session
 
     def _proxies_for(self, url: str) -> dict[str, str]:
@@ -102,7 +111,7 @@ class Transport:
         return self._proxies[key]
 
     def close(self) -> None:
-        if self._session is not None and self._pid == os.getpid():
+        if self._session is not None:
             self._session.close()
         self._session = None
 
@@ -166,3 +175,14 @@ def _reason(exc: BaseException) -> str:
             break
         inner = nxt
     return f"{type(inner).__name__}: {inner}"[:300]
+
+
+_live: weakref.WeakSet[Transport] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for transport in list(_live):
+        transport._forget_session()
+
+
+forks.reset_in_child("delivery.transport", _after_fork_in_child)

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from secoda_listener.testing.receiver import Receiver
+from secoda_listener.delivery.record import Route, SpoolRecord
 from secoda_listener.delivery.spool import Spool
+from secoda_listener.testing.receiver import Receiver
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = "sk-doctor-secret-31337"
@@ -133,7 +134,7 @@ def test_health_check_under_the_api_base_is_tried_too(tmp_path: Path) -> None:
     import threading
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             ok = self.path == "/api/v1/healthcheck"
             body = b'{"status": "OK"}' if ok else b"{}"
             self.send_response(200 if ok else 404)
@@ -161,7 +162,7 @@ def test_config_extractor_spool_and_refused_key_problems_each_with_a_fix(tmp_pat
     spool = Spool(tmp_path / "spool", fsync=False)
     spool.directory.chmod(0o755)
     # An event Secoda refused with 401 earlier, as the sender files it.
-    spool.write({"event_id": "ev-1", "conn_id": "secoda_default", "route": "ingest", "body": {"x": 1}})
+    spool.write(SpoolRecord(event_id="ev-1", conn_id="secoda_default", route=Route.INGEST, body={"x": 1}))
     [claim] = spool.claim(1)
     spool.fail(claim, "http-401", "POST ... -> HTTP 401: Invalid token.")
     result = doctor(tmp_path, AIRFLOW_CONN_SECODA_DEFAULT=connection(rx.url),

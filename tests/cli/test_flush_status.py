@@ -13,22 +13,25 @@ from pathlib import Path
 
 import pytest
 
-from secoda_listener.testing.receiver import Receiver
 from secoda_listener.delivery.backoff import SharedBackoff
+from secoda_listener.delivery.record import Route, SpoolRecord
 from secoda_listener.delivery.spool import Spool
+from secoda_listener.testing.receiver import Receiver
 from tests.conftest import API_KEY
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = API_KEY
+#: The fixture's events were written this long ago (by the spool's clock, which dates their names).
+WRITTEN_AGO = 5
 
 
 @pytest.fixture
 def spool(tmp_path: Path) -> Spool:
-    spool = Spool(tmp_path / "spool", fsync=False)
+    written = Spool(tmp_path / "spool", fsync=False, clock_ns=lambda: time.time_ns() - WRITTEN_AGO * 10**9)
     for i in range(5):
-        spool.write({"event_id": f"ev-{i}", "conn_id": "secoda_default", "route": "ingest",
-                     "body": {"event_id": f"ev-{i}", "event_type": "task_success"}})
-    return spool
+        written.write(SpoolRecord(event_id=f"ev-{i}", conn_id="secoda_default", route=Route.INGEST,
+                                  body={"event_id": f"ev-{i}", "event_type": "task_success"}))
+    return Spool(written.directory, fsync=False)
 
 
 def cli(tmp_path: Path, rx: Receiver | None, *args: str) -> subprocess.CompletedProcess:
@@ -88,12 +91,13 @@ def test_flush_without_a_connection_keeps_events_and_says_why(tmp_path: Path, sp
 
 
 def test_status_text_output_and_no_secrets(tmp_path: Path, rx: Receiver, spool: Spool) -> None:
-    time.sleep(1.1)
     result = cli(tmp_path, rx, "status", "--spool-dir", str(spool.directory))
     assert result.returncode == 0
     assert "waiting: 5" in result.stdout and "back-off: none" in result.stdout
     oldest = re.search(r"oldest: (\d+)s", result.stdout)
+    # The age comes from the names' time, on the status process's own clock.
     assert oldest is not None and int(oldest.group(1)) >= 1
+    assert WRITTEN_AGO <= int(oldest.group(1)) < WRITTEN_AGO + 60
     assert KEY not in result.stdout + result.stderr
     assert "task_success" not in result.stdout  # no bodies
 

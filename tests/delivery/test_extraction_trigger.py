@@ -15,11 +15,14 @@ import pytest
 
 from secoda_listener.delivery import extraction_trigger as trigger
 from secoda_listener.delivery.endpoint import ROUTE_EXTRACTION, Endpoint
-from secoda_listener.testing.receiver import Receiver
+from secoda_listener.delivery.outbox import Placement, PutResult
+from secoda_listener.delivery.record import SpoolRecord
 from secoda_listener.delivery.sender import Sender
 from secoda_listener.delivery.spool import Spool
 from secoda_listener.delivery.transport import Transport
+from secoda_listener.testing.receiver import Receiver
 from tests.conftest import API_KEY
+from tests.delivery.conftest import FakeClock
 
 REPO = Path(__file__).resolve().parents[2]
 JOBS_PATH = "/api/v1/databuilder/jobs/"
@@ -36,9 +39,9 @@ def spool_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def spooling_put(directory: Path):
     spool = Spool(directory, fsync=False)
 
-    def put(record: dict) -> str:
+    def put(record: SpoolRecord) -> PutResult:
         spool.write(record)
-        return "spooled"
+        return PutResult(Placement.SPOOLED)
 
     return put
 
@@ -55,21 +58,26 @@ def spooled_triggers(directory: Path) -> list[dict]:
 def test_off_by_default_spools_and_creates_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIRFLOW__SECODA__SPOOL_DIR", str(tmp_path / "spool"))
     monkeypatch.delenv("AIRFLOW__SECODA__TRIGGER_EXTRACTION", raising=False)
-    calls: list[dict] = []
-    assert trigger.maybe_trigger_extraction("secoda_default", lambda r: calls.append(r) or "spooled") is False
+    calls: list[SpoolRecord] = []
+    assert trigger.maybe_trigger_extraction(
+        "secoda_default", lambda r: calls.append(r) or PutResult(Placement.SPOOLED)) is False
     assert calls == [] and not (tmp_path / "spool").exists()
 
 
-def test_min_interval_is_respected_per_connection(spool_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_min_interval_is_respected_per_connection(
+    spool_dir: Path, monkeypatch: pytest.MonkeyPatch, clock: FakeClock
+) -> None:
     monkeypatch.setenv("AIRFLOW__SECODA__TRIGGER_MIN_INTERVAL", "1")
     put = spooling_put(spool_dir)
-    assert trigger.maybe_trigger_extraction("secoda_default", put) is True
-    assert trigger.maybe_trigger_extraction("secoda_default", put) is False
+    clock.now = time.time()  # the stamps stay plausible wall-clock times
+    assert trigger.maybe_trigger_extraction("secoda_default", put, clock=clock) is True
+    clock.advance(0.99)
+    assert trigger.maybe_trigger_extraction("secoda_default", put, clock=clock) is False
     # Another connection (another integration) has its own quiet period.
-    assert trigger.maybe_trigger_extraction("secoda_other", put) is True
+    assert trigger.maybe_trigger_extraction("secoda_other", put, clock=clock) is True
     assert len(spooled_triggers(spool_dir)) == 2
-    time.sleep(1.05)
-    assert trigger.maybe_trigger_extraction("secoda_default", put) is True
+    clock.advance(0.02)  # 1.01 s after the first trigger: the interval is over
+    assert trigger.maybe_trigger_extraction("secoda_default", put, clock=clock) is True
     records = spooled_triggers(spool_dir)
     assert [r["conn_id"] for r in records] == ["secoda_default", "secoda_other", "secoda_default"]
     for record in records:
@@ -79,17 +87,18 @@ def test_min_interval_is_respected_per_connection(spool_dir: Path, monkeypatch: 
     state = spool_dir / trigger.TRIGGER_DIR
     assert (state.stat().st_mode & 0o777) == 0o700
     assert (state / "secoda_default.last").stat().st_mode & 0o777 == 0o600
-    assert abs(trigger.last_trigger("secoda_default") - time.time()) < 5
+    assert trigger.last_trigger("secoda_default") == pytest.approx(clock.now, abs=1e-6)
 
 
 def test_a_dropped_record_does_not_use_up_the_interval(spool_dir: Path) -> None:
-    assert trigger.maybe_trigger_extraction("secoda_default", lambda r: "dropped: disk on fire") is False
+    dropped = PutResult(Placement.DROPPED, "disk on fire")
+    assert trigger.maybe_trigger_extraction("secoda_default", lambda r: dropped) is False
     assert trigger.last_trigger("secoda_default") is None
     assert trigger.maybe_trigger_extraction("secoda_default", spooling_put(spool_dir)) is True
 
 
 def test_a_broken_put_never_raises(spool_dir: Path) -> None:
-    def explode(record: dict) -> str:
+    def explode(record: SpoolRecord) -> PutResult:
         raise RuntimeError("no")
 
     assert trigger.maybe_trigger_extraction("secoda_default", explode) is False

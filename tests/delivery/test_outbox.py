@@ -11,10 +11,10 @@ import sys
 import threading
 from pathlib import Path
 
-
 from secoda_listener.delivery.endpoint import Endpoint
+from secoda_listener.delivery.outbox import Outbox, Placement, get_outbox
+from secoda_listener.delivery.record import Route, SpoolRecord
 from secoda_listener.exceptions import ConfigError
-from secoda_listener.delivery.outbox import Outbox, get_outbox
 from secoda_listener.testing.receiver import Receiver
 from tests.conftest import API_KEY
 from tests.support.records import spooled
@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 KEY = API_KEY
 
 
-def rec(i: int | str) -> dict:
+def rec(i: int | str) -> SpoolRecord:
     return spooled(i, task_instance={"sql": "select * from secret_table"})
 
 
@@ -47,7 +47,9 @@ def unwritable_dir(tmp_path: Path) -> Path:
 
 def test_put_spools_and_flush_delivers(tmp_path: Path, rx: Receiver) -> None:
     outbox = make_outbox(tmp_path / "spool", rx)
-    assert [outbox.put(rec(i)) for i in range(3)] == ["spooled"] * 3
+    answers = [outbox.put(rec(i)) for i in range(3)]
+    assert [a.placement for a in answers] == [Placement.SPOOLED] * 3
+    assert [str(a) for a in answers] == ["spooled"] * 3
     files = list((tmp_path / "spool" / "new").iterdir())
     assert len(files) == 3 and all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
     result = outbox.flush()
@@ -74,7 +76,8 @@ def test_unwritable_spool_holds_in_memory_warns_once_and_sends_directly(
 ) -> None:
     outbox = make_outbox(unwritable_dir(tmp_path), rx)
     answers = [outbox.put(rec(i)) for i in range(5)]
-    assert all(a.startswith("held in memory: spool unwritable") for a in answers)
+    assert all(a.placement is Placement.HELD for a in answers)
+    assert all(str(a).startswith("held in memory: spool unwritable") for a in answers)
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "holding events in memory" in warnings[0].getMessage()
     result = outbox.flush(30)
@@ -86,11 +89,12 @@ _WRITES_FAIL = """
 import resource, signal, sys
 from secoda_listener.delivery.endpoint import Endpoint
 from secoda_listener.delivery.outbox import Outbox
+from secoda_listener.delivery.record import Route, SpoolRecord
 outbox = Outbox(sys.argv[1], resolve_endpoint=lambda c: Endpoint(sys.argv[2], sys.argv[3], "it-1"), fsync=False)
 # Every file write beyond 0 bytes now fails in the kernel (EFBIG), like a full disk.
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (0, resource.RLIM_INFINITY))
-print(outbox.put({"event_id": "ev-disk", "conn_id": "c", "route": "ingest", "body": {"event_id": "ev-disk"}}))
+print(outbox.put(SpoolRecord(event_id="ev-disk", conn_id="c", route=Route.INGEST, body={"event_id": "ev-disk"})))
 result = outbox.flush(20)
 print(result.sent, result.remaining)
 """
@@ -128,8 +132,8 @@ def test_memory_hold_is_bounded(tmp_path: Path, rx: Receiver) -> None:
 
 def test_invalid_record_is_dropped_without_raising(tmp_path: Path, rx: Receiver) -> None:
     outbox = make_outbox(tmp_path / "spool", rx)
-    answer = outbox.put({"event_id": "x", "conn_id": "c", "route": "ingest", "body": {"bad": {1, 2}}})
-    assert answer.startswith("dropped:")
+    answer = outbox.put(SpoolRecord(event_id="x", conn_id="c", route=Route.INGEST, body={"bad": {1, 2}}))
+    assert answer.placement is Placement.DROPPED and str(answer).startswith("dropped:")
     assert outbox.flush(5).sent == 0
 
 
@@ -181,7 +185,7 @@ def test_threads_put_while_another_flushes(tmp_path: Path, rx: Receiver) -> None
 
     def writer(n: int) -> None:
         for i in range(50):
-            assert outbox.put(rec(f"{n}-{i}")) == "spooled"
+            assert outbox.put(rec(f"{n}-{i}")).placement is Placement.SPOOLED
 
     def flusher() -> None:
         while not done.is_set():

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from secoda_listener.delivery.secoda_connection import base_url_from_host, is_loopback, resolve_endpoint
 from secoda_listener.delivery.endpoint import ROUTE_EXTRACTION, ROUTE_INGEST
+from secoda_listener.delivery.secoda_connection import base_url_from_host, is_loopback, resolve_endpoint
 from secoda_listener.exceptions import ConfigError, ConnectionNotFound, InsecureHostError
 
 

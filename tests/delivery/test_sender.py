@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from secoda_listener.delivery.endpoint import Endpoint
-from secoda_listener.exceptions import ConfigError
-from secoda_listener.testing.receiver import Receiver
 from secoda_listener.delivery.backoff import SharedBackoff
+from secoda_listener.delivery.endpoint import Endpoint
 from secoda_listener.delivery.sender import FlushResult, Sender
 from secoda_listener.delivery.spool import Spool
 from secoda_listener.delivery.transport import Transport
+from secoda_listener.exceptions import ConfigError
+from secoda_listener.testing.receiver import Receiver
 from tests.conftest import API_KEY
 from tests.support.records import spooled
 
@@ -134,7 +134,7 @@ def test_request_timeouts_are_cut_from_the_remaining_budget(spool: Spool, rx: Re
     make_sender(spool, rx, transport=transport, request_timeout=30).flush(1.5)
     assert transport.timeouts
     for connect, read in transport.timeouts:
-        assert 0 < connect and connect + read <= 1.5
+        assert connect > 0 and connect + read <= 1.5
     # Each next request gets no more than the one before: the budget only shrinks.
     totals = [sum(t) for t in transport.timeouts]
     assert totals == sorted(totals, reverse=True)

@@ -13,14 +13,17 @@ from pathlib import Path
 
 import pytest
 
+from secoda_listener.delivery.names import conn_key, conn_key_of
+from secoda_listener.delivery.procs import pid_alive
+from secoda_listener.delivery.record import Route, SpoolRecord
+from secoda_listener.delivery.spool import Spool
 from secoda_listener.exceptions import InvalidRecordError, SpoolError
-from secoda_listener.delivery.spool import Spool, conn_tag, pid_alive, tag_of
 from tests.support.records import spooled
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def rec(i: int, conn_id: str = "secoda_default", **body) -> dict:
+def rec(i: int, conn_id: str = "secoda_default", **body) -> SpoolRecord:
     return spooled(i, conn_id, i=i, **body)
 
 
@@ -48,23 +51,25 @@ def test_write_is_atomic_json_with_private_modes(tmp_path: Path) -> None:
 def test_invalid_records_are_refused(tmp_path: Path) -> None:
     spool = Spool(tmp_path, fsync=False)
     with pytest.raises(InvalidRecordError):
-        spool.write({"event_id": "x", "conn_id": "c", "route": "nowhere", "body": {}})
+        spool.write(SpoolRecord(event_id="x", conn_id="c", route="nowhere", body={}))  # type: ignore[arg-type]
     with pytest.raises(InvalidRecordError):
-        spool.write({"event_id": "x", "conn_id": "c", "route": "ingest", "body": {"t": object()}})
+        spool.write(SpoolRecord(event_id="x", conn_id="c", route=Route.INGEST, body={"t": object()}))
     with pytest.raises(InvalidRecordError):
-        spool.write({"conn_id": "c", "route": "ingest", "body": {}})
+        spool.write(SpoolRecord.from_json(b'{"conn_id": "c", "route": "ingest", "body": {}}'))
+    with pytest.raises(InvalidRecordError):  # a bare dict is not a record, however well-formed
+        spool.write({"event_id": "x", "conn_id": "c", "route": "ingest", "body": {}})  # type: ignore[arg-type]
     assert spool.list_new() == []
 
 
-def test_names_sort_oldest_first_and_carry_the_connection_tag(tmp_path: Path) -> None:
+def test_names_sort_oldest_first_and_carry_the_connection_key(tmp_path: Path) -> None:
     spool = Spool(tmp_path, fsync=False)
     for i in range(5):
         spool.write(rec(i, conn_id="per dag/conn" if i == 3 else "secoda_default"))
     names = spool.list_new()
     claims = spool.claim(limit=10, names=names)
-    assert [spool.read(c)["event_id"] for c in claims] == [f"ev-{i}" for i in range(5)]
-    assert [tag_of(n) for n in names].count("secoda_default") == 4
-    assert tag_of(names[3]) == conn_tag("per dag/conn") != "per dag/conn"
+    assert [spool.read(c).event_id for c in claims] == [f"ev-{i}" for i in range(5)]
+    assert [conn_key_of(n) for n in names].count("secoda_default") == 4
+    assert conn_key_of(names[3]) == conn_key("per dag/conn") != "per dag/conn"
 
 
 def test_claim_is_exclusive_between_spool_instances(tmp_path: Path) -> None:
@@ -138,21 +143,22 @@ def test_writer_killed_mid_write_leaves_only_tmp_which_is_swept(tmp_path: Path) 
     child = f"""
 import os, sys, time
 from secoda_listener.delivery import spool as sp
+from secoda_listener.delivery.record import Route, SpoolRecord
 real_write = os.write
 def half_then_hang(fd, data):
     real_write(fd, bytes(data[: len(data) // 2]))
     print("hanging", flush=True)
     time.sleep(60)
 sp.os.write = half_then_hang
-sp.Spool({str(tmp_path)!r}, fsync=False).write({{"event_id": "torn", "conn_id": "c", "route": "ingest",
-    "body": {{"sql": "x" * 100000}}}})
+sp.Spool({str(tmp_path)!r}, fsync=False).write(SpoolRecord(event_id="torn", conn_id="c", route=Route.INGEST,
+    body={{"sql": "x" * 100000}}))
 """
     proc = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONPATH": str(REPO)})
     try:
         assert proc.stdout.readline().strip() == "hanging"
         spool = Spool(tmp_path, fsync=False)
-        [partial] = os.listdir(tmp_path / "tmp")
+        [_partial] = os.listdir(tmp_path / "tmp")
         assert spool.sweep_tmp() == 0  # writer still alive: its file is left alone
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=20)
@@ -177,7 +183,7 @@ def test_file_cap_evicts_oldest_and_counts(tmp_path: Path, caplog) -> None:
     for i in range(8):
         spool.write(rec(i))
     claims = spool.claim(limit=10)
-    assert [spool.read(c)["event_id"] for c in claims] == [f"ev-{i}" for i in range(3, 8)]
+    assert [spool.read(c).event_id for c in claims] == [f"ev-{i}" for i in range(3, 8)]
     assert spool.evicted == 3 and spool.stats().evictions == 3
     assert sum("evicted" in r.getMessage() for r in caplog.records) == 3
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from secoda_listener.delivery.endpoint import ROUTE_EXTRACTION, ROUTE_INGEST, Endpoint
+from secoda_listener.delivery.transport import Transport, is_retryable, parse_retry_after
 from secoda_listener.exceptions import ConfigError, DeliveryError
 from secoda_listener.testing.receiver import Receiver
-from secoda_listener.delivery.transport import Transport, is_retryable, parse_retry_after
 
 KEY = "sk-transport-secret"
 
@@ -141,3 +141,29 @@ def test_proxy_environment_is_still_honoured(rx: Receiver, monkeypatch) -> None:
         Transport().post(f"http://127.0.0.1:{dead_port}/api/v1/x/", {}, headers={}, timeout=5)
     # Reached the receiver acting as proxy (404 for an absolute-URI path), not the dead port.
     assert info.value.status == 404
+
+
+def test_a_forked_child_gets_its_own_session_and_leaves_the_parents_alone(rx: Receiver) -> None:
+    import os
+
+    import requests
+
+    sessions: list[requests.Session] = []
+
+    def factory() -> requests.Session:
+        sessions.append(requests.Session())
+        return sessions[-1]
+
+    transport = Transport(session_factory=factory)
+    assert _send(rx, transport) == 200 and len(sessions) == 1
+    pid = os.fork()
+    if pid == 0:  # the child: a pooled socket of the parent must not carry its requests
+        code = 99
+        try:
+            code = 0 if _send(rx, transport) == 200 and len(sessions) == 2 else 10
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert _send(rx, transport) == 200 and len(sessions) == 1  # the parent's session, still open
+    assert [r["status"] for r in rx.received()] == [200, 200, 200]

@@ -1,0 +1,185 @@
+"""The listener's hooks, called as Airflow calls them, with events delivered to the receiver.
+
+The task instances here are stand-ins shaped like Airflow 3's ``RuntimeTaskInstance``
+(real operators in a real DAG, the DAG run from the template context); the e2e suite
+runs the same hooks inside real Airflow processes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from secoda_listener import conf, forks, logs
+from secoda_listener.capture.listener import listener
+from tests.conftest import API_KEY
+from tests.support.airflow_home import secoda_connection
+
+try:  # Airflow 3
+    from airflow.sdk import DAG
+except ImportError:  # Airflow 2
+    from airflow import DAG  # type: ignore[no-redef]
+try:
+    from airflow.providers.standard.operators.bash import BashOperator
+except ImportError:  # Airflow 2 without the standard provider's bash module
+    from airflow.operators.bash import BashOperator  # type: ignore[no-redef]
+
+START = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+
+
+class FakeDagRun:
+    def __init__(self, dag: Any, state: str = "running") -> None:
+        self.dag = dag
+        self.dag_id = dag.dag_id
+        self.run_id = "manual__2024-01-01T00:00:00+00:00"
+        self.logical_date = START
+        self.run_type = "manual"
+        self.state = state
+        self.start_date = START
+        self.end_date = None
+
+
+class FakeTaskInstance:
+    """What the hooks read of an Airflow 3 RuntimeTaskInstance."""
+
+    def __init__(self, task: Any, dag_run: FakeDagRun, try_number: int = 1) -> None:
+        self.task = task
+        self.task_id = task.task_id
+        self.dag_id = task.dag.dag_id
+        self.run_id = dag_run.run_id
+        self.map_index = -1
+        self.try_number = try_number
+        self.max_tries = 0
+        self.start_date = START
+        self.end_date = None
+        self.hostname = "worker-1"
+        self._dag_run = dag_run
+
+    def get_template_context(self) -> dict[str, Any]:
+        return {"dag_run": self._dag_run}
+
+
+def _task(dag_id: str, tags: tuple[str, ...] = ()) -> Any:
+    dag = DAG(dag_id, start_date=START, schedule=None, tags=list(tags))
+    return BashOperator(task_id="say", bash_command="echo hi", dag=dag)
+
+
+@pytest.fixture
+def configured(monkeypatch: pytest.MonkeyPatch, receiver: Any, tmp_path: Path) -> Path:
+    monkeypatch.setenv("AIRFLOW_CONN_SECODA_DEFAULT", secoda_connection(receiver.url, API_KEY))
+    spool = tmp_path / "spool"
+    monkeypatch.setenv("AIRFLOW__SECODA__SPOOL_DIR", str(spool))
+    conf.reload()
+    forks.start_afresh()  # this test's spool and connection, not the last test's outbox and cache
+    yield spool
+    conf.reload()
+    forks.start_afresh()
+
+
+def _bodies(receiver: Any) -> list[dict[str, Any]]:
+    return [record["body"] for record in receiver.received()]
+
+
+def _wait_for(predicate: Any, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
+
+
+def _spooled(spool: Path) -> list[Path]:
+    return sorted((spool / "new").glob("*.json")) if (spool / "new").is_dir() else []
+
+
+def test_a_task_reports_running_then_success_with_its_fields(configured: Path, receiver: Any) -> None:
+    task = _task("listener_success", tags=("team:data",))
+    ti = FakeTaskInstance(task, FakeDagRun(task.dag))
+    listener.on_task_instance_running(previous_state=None, task_instance=ti)
+    listener.on_task_instance_success(previous_state=None, task_instance=ti)
+
+    bodies = _bodies(receiver)
+    assert [b["event_type"] for b in bodies] == ["task_running", "task_success"]
+    running, success = bodies
+    assert running["event_id"] != success["event_id"]
+    assert success["task_instance"]["task_id"] == "say"
+    assert success["task_instance"]["dag_id"] == "listener_success"
+    assert success["task_instance"]["state"] == "success"
+    assert success["task_instance"]["operator"].endswith(".BashOperator")
+    assert success["task_instance"]["source_code"] == "echo hi"
+    assert success["dag"]["tags"] == ["team:data"]
+    assert success["dag_run"]["run_id"] == ti.run_id
+    assert "error" not in success["task_instance"]
+    assert _spooled(configured) == []  # delivered, so nothing left waiting
+
+
+def test_a_failed_task_carries_its_error(configured: Path, receiver: Any) -> None:
+    task = _task("listener_failure")
+    ti = FakeTaskInstance(task, FakeDagRun(task.dag))
+    listener.on_task_instance_failed(previous_state=None, task_instance=ti, error=ValueError("bad row 7"))
+
+    (failed,) = _bodies(receiver)
+    assert failed["event_type"] == "task_failed"
+    assert failed["task_instance"]["error"] == "ValueError: bad row 7"
+
+
+def test_an_opted_out_dag_writes_and_sends_nothing(configured: Path, receiver: Any) -> None:
+    task = _task("listener_quiet", tags=("secoda:disabled",))
+    ti = FakeTaskInstance(task, FakeDagRun(task.dag))
+    listener.on_task_instance_running(previous_state=None, task_instance=ti)
+    listener.on_task_instance_success(previous_state=None, task_instance=ti)
+
+    assert receiver.received() == []
+    assert not configured.exists()  # not even the spool directory was made
+
+
+def test_disabled_plugin_does_nothing(configured: Path, receiver: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRFLOW__SECODA__ENABLED", "False")
+    task = _task("listener_off")
+    listener.on_task_instance_success(previous_state=None, task_instance=FakeTaskInstance(task, FakeDagRun(task.dag)))
+
+    assert receiver.received() == []
+    assert not configured.exists()
+
+
+class Exploding:
+    """A task instance whose every attribute read raises."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(f"cannot read {name}")
+
+
+def test_nothing_escapes_a_hook_and_the_warning_is_said_once(
+    configured: Path, receiver: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="secoda_listener.capture.listener"):
+        for _ in range(3):
+            assert listener.on_task_instance_running(previous_state=None, task_instance=Exploding()) is None
+    warnings = [r for r in caplog.records if "on_task_instance_running failed" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "the task is not affected" in warnings[0].getMessage()
+
+
+def test_a_dag_run_event_is_delivered_off_the_callers_thread(configured: Path, receiver: Any) -> None:
+    task = _task("listener_dag_run")
+    listener.on_dag_run_success(dag_run=FakeDagRun(task.dag, state="success"), msg="")
+
+    _wait_for(lambda: len(receiver.received()) == 1)
+    (body,) = _bodies(receiver)
+    assert body["event_type"] == "dag_run_success"
+    assert body["dag_run"]["state"] == "success"
+    assert "task_instance" not in body and "lineage" not in body
+
+
+def test_before_stopping_delivers_what_a_running_hook_left(configured: Path, receiver: Any) -> None:
+    task = _task("listener_stop")
+    listener.on_task_instance_running(previous_state=None, task_instance=FakeTaskInstance(task, FakeDagRun(task.dag)))
+    assert len(_spooled(configured)) == 1  # the running hook only writes
+
+    listener.before_stopping(component=None)
+    assert [b["event_type"] for b in _bodies(receiver)] == ["task_running"]
+    assert _spooled(configured) == []
