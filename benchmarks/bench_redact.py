@@ -25,7 +25,8 @@ BIG = 512 * 1024
 
 def event(sql: str) -> dict:
     return {
-        "event_id": "e", "event_type": "task_success",
+        "event_id": "e",
+        "event_type": "task_success",
         "task_instance": {"task_id": "t", "dag_id": "d", "sql": sql, "state": "success"},
         "dag": {"dag_id": "d", "description": "a DAG"},
         "lineage": {"inputs": [], "outputs": [], "errors": []},

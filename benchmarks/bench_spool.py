@@ -38,11 +38,19 @@ SQL = "INSERT INTO analytics.daily_orders SELECT o.id, o.amount FROM raw.orders 
 
 def record(i: int) -> SpoolRecord:
     return SpoolRecord(
-        event_id=str(uuid.uuid4()), conn_id="secoda_default", route=Route.INGEST, created_at=time.time(),
-        body={"event_type": "task_success", "dag": {"dag_id": "bench"},
-              "task_instance": {"dag_id": "bench", "task_id": f"t{i % 50}", "sql": SQL, "try_number": 1},
-              "lineage": {"inputs": [{"namespace": "postgres://db", "name": "raw.orders"}],
-                          "outputs": [{"namespace": "postgres://db", "name": "analytics.daily_orders"}]}},
+        event_id=str(uuid.uuid4()),
+        conn_id="secoda_default",
+        route=Route.INGEST,
+        created_at=time.time(),
+        body={
+            "event_type": "task_success",
+            "dag": {"dag_id": "bench"},
+            "task_instance": {"dag_id": "bench", "task_id": f"t{i % 50}", "sql": SQL, "try_number": 1},
+            "lineage": {
+                "inputs": [{"namespace": "postgres://db", "name": "raw.orders"}],
+                "outputs": [{"namespace": "postgres://db", "name": "analytics.daily_orders"}],
+            },
+        },
     )
 
 
@@ -54,8 +62,9 @@ def percentile(values: list[float], q: float) -> float:
 def bench_writes(root: Path, n: int, fsync: bool) -> dict[str, tuple[float, float]]:
     """p50/p99 (ms) of ``Outbox.put`` and, interleaved so both see the same disk
     weather, of the filesystem's own create + write + rename (the floor)."""
-    outbox = Outbox(root / f"w-{fsync}", resolve_endpoint=lambda c: Endpoint("http://127.0.0.1:9/", KEY, "x"),
-                    fsync=fsync)
+    outbox = Outbox(
+        root / f"w-{fsync}", resolve_endpoint=lambda c: Endpoint("http://127.0.0.1:9/", KEY, "x"), fsync=fsync
+    )
     raw = root / f"raw-{fsync}"
     raw.mkdir()
     records = [record(i) for i in range(n)]
@@ -75,15 +84,29 @@ def bench_writes(root: Path, n: int, fsync: bool) -> dict[str, tuple[float, floa
         os.close(fd)
         os.rename(raw / f"{i}.tmp", raw / f"{i}.json")
         raw_times.append(time.perf_counter() - started)
-    return {name: (percentile(values, 0.5) * 1e3, percentile(values, 0.99) * 1e3)
-            for name, values in (("put", put_times), ("raw", raw_times))}
+    return {
+        name: (percentile(values, 0.5) * 1e3, percentile(values, 0.99) * 1e3)
+        for name, values in (("put", put_times), ("raw", raw_times))
+    }
 
 
 def start_receiver(root: Path) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "secoda_listener", "receiver", "--port", "0", "--store", str(root / "store.jsonl"),
-         "--api-key", KEY],
-        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+        [
+            sys.executable,
+            "-m",
+            "secoda_listener",
+            "receiver",
+            "--port",
+            "0",
+            "--store",
+            str(root / "store.jsonl"),
+            "--api-key",
+            KEY,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     line = proc.stdout.readline()
     return proc, line.split()[2]
@@ -121,8 +144,22 @@ print(json.dumps({"sent": result.sent, "remaining": result.remaining, "elapsed":
 
 
 def flush_child(directory: Path, url: str, trace: bool, timeout: float = 3600) -> dict:
-    out = subprocess.run([sys.executable, "-c", _FLUSH_CHILD, str(directory), url, KEY, str(REPO),
-                          "trace" if trace else "plain", str(timeout)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _FLUSH_CHILD,
+            str(directory),
+            url,
+            KEY,
+            str(REPO),
+            "trace" if trace else "plain",
+            str(timeout),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
@@ -141,8 +178,11 @@ def main() -> None:
     parser.add_argument("--writes", type=int, default=5000)
     parser.add_argument("--deliver", type=int, default=20000)
     parser.add_argument("--backlog", type=int, default=100000)
-    parser.add_argument("--dir", default=None, help="where to put the spools (default: $TMPDIR); "
-                        "use the filesystem the real spool lives on")
+    parser.add_argument(
+        "--dir",
+        default=None,
+        help="where to put the spools (default: $TMPDIR); use the filesystem the real spool lives on",
+    )
     args = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="bench-spool-", dir=args.dir))
@@ -171,19 +211,33 @@ def main() -> None:
         ("hook write (Outbox.put) p50 / p99, fsync off", "{:.3f} / {:.3f} ms".format(*off["put"]), "p99 < 1 ms"),
         ("  same disk, bare create+write+rename p50 / p99", "{:.3f} / {:.3f} ms".format(*off["raw"]), "floor"),
         ("hook write (Outbox.put) p50 / p99, fsync on", "{:.3f} / {:.3f} ms".format(*on["put"]), "reported"),
-        ("  same disk, bare create+write+fsync+rename p50 / p99", "{:.3f} / {:.3f} ms".format(*on["raw"]),
-         "floor"),
-        (f"delivery throughput ({args.deliver:,} events, 1 flush)",
-         f"{delivery['sent'] / delivery['elapsed']:,.0f} events/s", ">= 1,000/s"),
-        (f"flush(2 s) wall time, {args.backlog:,} backlog, Secoda slow + 503",
-         f"{bounded['elapsed']:.2f} s (sent {bounded['sent']})", "~2 s"),
-        (f"peak traced memory flushing {args.backlog:,} events",
-         f"{memory['peak_traced'] / 2**20:.1f} MiB", "paths + 1 batch"),
-        (f"ru_maxrss growth flushing {args.backlog:,} events (tracing on)",
-         f"{(memory['rss_after_kb'] - memory['rss_before_kb']) / 1024:.1f} MiB "
-         f"(total {memory['rss_after_kb'] / 1024:.0f} MiB)", "bounded"),
-        (f"throughput under tracemalloc ({args.backlog:,} events)",
-         f"{memory['sent'] / memory['elapsed']:,.0f} events/s", "-"),
+        ("  same disk, bare create+write+fsync+rename p50 / p99", "{:.3f} / {:.3f} ms".format(*on["raw"]), "floor"),
+        (
+            f"delivery throughput ({args.deliver:,} events, 1 flush)",
+            f"{delivery['sent'] / delivery['elapsed']:,.0f} events/s",
+            ">= 1,000/s",
+        ),
+        (
+            f"flush(2 s) wall time, {args.backlog:,} backlog, Secoda slow + 503",
+            f"{bounded['elapsed']:.2f} s (sent {bounded['sent']})",
+            "~2 s",
+        ),
+        (
+            f"peak traced memory flushing {args.backlog:,} events",
+            f"{memory['peak_traced'] / 2**20:.1f} MiB",
+            "paths + 1 batch",
+        ),
+        (
+            f"ru_maxrss growth flushing {args.backlog:,} events (tracing on)",
+            f"{(memory['rss_after_kb'] - memory['rss_before_kb']) / 1024:.1f} MiB "
+            f"(total {memory['rss_after_kb'] / 1024:.0f} MiB)",
+            "bounded",
+        ),
+        (
+            f"throughput under tracemalloc ({args.backlog:,} events)",
+            f"{memory['sent'] / memory['elapsed']:,.0f} events/s",
+            "-",
+        ),
     ]
     print(f"spools under {root.parent} ({os.cpu_count()} CPUs)\n")
     print("| measure | result | target |\n| --- | --- | --- |")

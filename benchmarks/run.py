@@ -64,8 +64,11 @@ def ensure_venv(venv: Path) -> Path:
     python = venv_python(venv)
     if python.exists():
         return python
-    print(f"creating the benchmark virtualenv {venv} (Airflow 3.3.2, standard + OpenLineage providers, "
-          f"this checkout editable)", flush=True)
+    print(
+        f"creating the benchmark virtualenv {venv} (Airflow 3.3.2, standard + OpenLineage providers, "
+        f"this checkout editable)",
+        flush=True,
+    )
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--quiet"]
     subprocess.run([*pip, *VENV_REQUIREMENTS], check=True)
@@ -92,11 +95,17 @@ def describe_env(python: Path) -> dict:
     import json
 
     # Outside the checkout and without PYTHONPATH: what the venv itself has installed.
-    out = subprocess.run([str(python), "-c", _ENV_PROBE], capture_output=True, text=True, cwd="/",
-                         env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    out = subprocess.run(
+        [str(python), "-c", _ENV_PROBE],
+        capture_output=True,
+        text=True,
+        cwd="/",
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+    )
     if out.returncode:
-        raise SystemExit(f"the benchmark venv cannot import secoda_listener (pip install -e . into it):\n"
-                         f"{out.stderr[-2000:]}")
+        raise SystemExit(
+            f"the benchmark venv cannot import secoda_listener (pip install -e . into it):\n{out.stderr[-2000:]}"
+        )
     info = json.loads(out.stdout)
     if not Path(info["secoda_path"]).resolve().is_relative_to(REPO):
         print(f"warning: the venv's secoda_listener is {info['secoda_path']}, not this checkout", file=sys.stderr)
@@ -149,9 +158,12 @@ def rewrite_readme(section: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--venv", type=Path,
-                        default=Path(os.environ.get("SECODA_BENCH_VENV") or REPO / ".venv-bench"),
-                        help="benchmark virtualenv (default: $SECODA_BENCH_VENV or .venv-bench; created if missing)")
+    parser.add_argument(
+        "--venv",
+        type=Path,
+        default=Path(os.environ.get("SECODA_BENCH_VENV") or REPO / ".venv-bench"),
+        help="benchmark virtualenv (default: $SECODA_BENCH_VENV or .venv-bench; created if missing)",
+    )
     parser.add_argument("--only", action="append", metavar="FILE", help="run only this benchmark (repeatable)")
     parser.add_argument("--quick", action="store_true", help="small sizes, a smoke test; README left alone")
     parser.add_argument("--full", action="store_true", help="every benchmark with its own defaults (slower)")

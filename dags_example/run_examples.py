@@ -51,7 +51,10 @@ def main() -> int:
             "AIRFLOW__SECODA__EXTRACTORS": "my_company_lineage:CopyExtractor",
             "AIRFLOW_CONN_SNOWFLAKE_SALES": json.dumps(
                 {
-                    "conn_type": "snowflake", "login": "fake", "password": "fake-snow-password", "schema": "S1",
+                    "conn_type": "snowflake",
+                    "login": "fake",
+                    "password": "fake-snow-password",
+                    "schema": "S1",
                     "extra": {"account": "fakesnow", "database": "DB1", "warehouse": "WH"},
                 }
             ),
@@ -61,8 +64,14 @@ def main() -> int:
             runs.append(("example_custom_extractor", False))
         if postgres is not None:
             env["AIRFLOW_CONN_POSTGRES_SHOP"] = json.dumps(
-                {"conn_type": "postgres", "host": "127.0.0.1", "port": postgres.port, "login": postgres.user,
-                 "password": postgres.password, "schema": postgres.database}
+                {
+                    "conn_type": "postgres",
+                    "host": "127.0.0.1",
+                    "port": postgres.port,
+                    "login": postgres.user,
+                    "password": postgres.password,
+                    "schema": postgres.database,
+                }
             )
             runs.insert(0, ("example_postgres_shop", False))
         failed = []
@@ -77,7 +86,9 @@ def main() -> int:
             if postgres is not None:
                 postgres.stop()
     print()
-    subprocess.run([sys.executable, "-m", "secoda_listener", "receiver", "--summary", "--store", str(store)], check=False)
+    subprocess.run(
+        [sys.executable, "-m", "secoda_listener", "receiver", "--summary", "--store", str(store)], check=False
+    )
     return 1 if failed else 0
 
 

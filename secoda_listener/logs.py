@@ -9,7 +9,8 @@ this process. A forked child warns afresh: its log is another task's log.
 from __future__ import annotations
 
 import logging
-from typing import Any, Hashable
+from collections.abc import Hashable
+from typing import Any
 
 from secoda_listener import forks
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import pytest
 
@@ -29,7 +30,7 @@ def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> AirflowHome:
 
 
 @pytest.fixture
-def receiver(tmp_path: Path) -> Iterator["Receiver"]:  # noqa: F821
+def receiver(tmp_path: Path) -> Iterator[Receiver]:  # noqa: F821
     from secoda_listener.testing.receiver import Receiver
 
     with Receiver(store=tmp_path / "received.jsonl", api_key=API_KEY) as running:
@@ -59,7 +60,7 @@ def run_dag(airflow_home: AirflowHome, receiver, tmp_path: Path) -> Callable[...
 
 
 @pytest.fixture(scope="session")
-def postgres() -> Iterator["LocalPostgres"]:  # noqa: F821
+def postgres() -> Iterator[LocalPostgres]:  # noqa: F821
     """A real Postgres server on 127.0.0.1 for the whole session."""
     from tests.support.postgres import LocalPostgres
 

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 from airflow.listeners import hookimpl
 
 from secoda_listener import conf
-from secoda_listener.logs import warn_once
-from secoda_listener.event import model as ev
 from secoda_listener.capture import airflow_objects as facts
 from secoda_listener.capture.selection import dag_selected, operator_selected
+from secoda_listener.event import model as ev
 from secoda_listener.extractors.base import Phase
+from secoda_listener.logs import warn_once
 
 if TYPE_CHECKING:
     from secoda_listener.delivery.record import SpoolRecord
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
+
 
 def _guarded(hook: F) -> F:
     @functools.wraps(hook)
@@ -128,8 +129,8 @@ def _report_dag_run(dag_run: Any, event_type: str) -> None:
     dag = getattr(dag_run, "dag", None)
     if not dag_selected(dag):
         return
-    from secoda_listener.delivery import process as delivery
     from secoda_listener.delivery import extraction_trigger as trigger
+    from secoda_listener.delivery import process as delivery
     from secoda_listener.delivery.background import background_flusher
 
     event = ev.Event(

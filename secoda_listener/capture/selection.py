@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from secoda_listener import conf
-from secoda_listener.extractors.registry import class_matches
 from secoda_listener.capture.airflow_objects import dag_tags
+from secoda_listener.extractors.registry import class_matches
 
 
 def dag_selected(dag: Any) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 # Module names (inside this package) of the sub-commands, in --help order.
 COMMANDS: tuple[str, ...] = (

@@ -50,12 +50,15 @@ class Section:
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "doctor", help="check configuration, connection, spool and extractors", description=__doc__,
+        "doctor",
+        help="check configuration, connection, spool and extractors",
+        description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--conn-id", metavar="ID", help="Secoda connection to check (default: [secoda] conn_id)")
-    parser.add_argument("--timeout", type=float, default=5.0, metavar="S",
-                        help="seconds to wait for Secoda's health check (default: 5)")
+    parser.add_argument(
+        "--timeout", type=float, default=5.0, metavar="S", help="seconds to wait for Secoda's health check (default: 5)"
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(func=run)
 
@@ -71,6 +74,7 @@ def report_stdout() -> Iterator[Callable[[str], None]]:
     saved = os.dup(1)
     os.dup2(2, 1)
     try:
+
         def emit(text: str) -> None:
             sys.stdout.flush()
             os.write(saved, (text + "\n").encode())
@@ -141,14 +145,20 @@ def check_config() -> tuple[Section, dict[str, Any]]:
         values[key] = value
         option = conf.OPTIONS[key]
         if warnings:
-            section.add(PROBLEM, f"{key} = {conf._raw(key)!r} is invalid; {_shown(value)!r} is used instead",
-                        f"set [secoda] {key} (or {_env_name(key)}) to a valid {option.type}, e.g. "
-                        f"{option.example or option.default!r}, or remove it")
+            section.add(
+                PROBLEM,
+                f"{key} = {conf._raw(key)!r} is invalid; {_shown(value)!r} is used instead",
+                f"set [secoda] {key} (or {_env_name(key)}) to a valid {option.type}, e.g. "
+                f"{option.example or option.default!r}, or remove it",
+            )
         else:
             section.add(OK, f"{key} = {_shown(value)}")
     if values.get("enabled") is False:
-        section.add(NOTE, "the plugin is turned off: nothing is reported",
-                    f"set [secoda] enabled = True ({_env_name('enabled')}=True) to report")
+        section.add(
+            NOTE,
+            "the plugin is turned off: nothing is reported",
+            f"set [secoda] enabled = True ({_env_name('enabled')}=True) to report",
+        )
     if values.get("allow_insecure_http"):
         section.add(NOTE, "allow_insecure_http is on: an http:// host would get the API key in clear")
     return section, values
@@ -166,9 +176,12 @@ def check_plugin() -> Section:
     if found:
         section.add(OK, f"registered with Airflow as entry point airflow.plugins:{found[0].name} ({found[0].value})")
     else:
-        section.add(PROBLEM, "no airflow.plugins entry point for secoda_listener in this Python environment",
-                    "install secoda-listener into the Python environment Airflow runs from "
-                    "(pip install secoda-listener), then restart the scheduler and workers")
+        section.add(
+            PROBLEM,
+            "no airflow.plugins entry point for secoda_listener in this Python environment",
+            "install secoda-listener into the Python environment Airflow runs from "
+            "(pip install secoda-listener), then restart the scheduler and workers",
+        )
     return section
 
 
@@ -199,14 +212,17 @@ def check_connection(conn_id: str, allow_http: bool) -> ConnectionCheck:
     base_url = None
     host = getattr(conn, "host", None)
     if not host:
-        section.add(PROBLEM, "no host", f"set the host: airflow connections delete {conn_id}, then add it again "
-                                        "with --conn-host https://api.secoda.co/api/v1/ (EU: eapi, APAC: aapi)")
+        section.add(
+            PROBLEM,
+            "no host",
+            f"set the host: airflow connections delete {conn_id}, then add it again "
+            "with --conn-host https://api.secoda.co/api/v1/ (EU: eapi, APAC: aapi)",
+        )
     else:
         try:
             base_url = secoda_conn.base_url_from_host(host, getattr(conn, "port", None), conn_id, allow_http)
         except ConfigError as exc:
-            section.add(PROBLEM, str(exc),
-                        "use https:// in the connection host (e.g. https://api.secoda.co/api/v1/)")
+            section.add(PROBLEM, str(exc), "use https:// in the connection host (e.g. https://api.secoda.co/api/v1/)")
         else:
             from urllib.parse import urlsplit
 
@@ -218,27 +234,40 @@ def check_connection(conn_id: str, allow_http: bool) -> ConnectionCheck:
             elif secoda_conn.is_loopback(hostname):
                 section.add(NOTE, f"plain http to loopback {hostname} (allowed: the key stays on this machine)")
             else:
-                section.add(NOTE, f"plain http to {hostname}: the API key travels in clear "
-                                  "([secoda] allow_insecure_http is on)",
-                            "use https:// for anything but a test network")
+                section.add(
+                    NOTE,
+                    f"plain http to {hostname}: the API key travels in clear ([secoda] allow_insecure_http is on)",
+                    "use https:// for anything but a test network",
+                )
             if not parts.path.rstrip("/").endswith("/api/v1"):
-                section.add(NOTE, f"the API path is {parts.path!r}; Secoda's API lives under /api/v1/",
-                            "set the host to e.g. https://api.secoda.co/api/v1/")
+                section.add(
+                    NOTE,
+                    f"the API path is {parts.path!r}; Secoda's API lives under /api/v1/",
+                    "set the host to e.g. https://api.secoda.co/api/v1/",
+                )
 
     key = getattr(conn, "password", None)
     if not key:
-        section.add(PROBLEM, "no API key (the connection's password is empty)",
-                    "put the Secoda API key in the connection's password field")
+        section.add(
+            PROBLEM,
+            "no API key (the connection's password is empty)",
+            "put the Secoda API key in the connection's password field",
+        )
     else:
         section.add(OK, f"API key present: *** ({len(key)} characters)")
         if key != key.strip():
-            section.add(PROBLEM, "the API key starts or ends with whitespace (a copy-paste slip?)",
-                        "re-enter the key without surrounding spaces or newlines")
+            section.add(
+                PROBLEM,
+                "the API key starts or ends with whitespace (a copy-paste slip?)",
+                "re-enter the key without surrounding spaces or newlines",
+            )
     integration_id = secoda_conn.connection_extras(conn).get("integration_id")
     if not integration_id:
-        section.add(PROBLEM, 'no integration id (extra {"integration_id": "..."})',
-                    "add the id of your Airflow integration in Secoda to the connection's extra: "
-                    '{"integration_id": "<id>"}')
+        section.add(
+            PROBLEM,
+            'no integration id (extra {"integration_id": "..."})',
+            'add the id of your Airflow integration in Secoda to the connection\'s extra: {"integration_id": "<id>"}',
+        )
     else:
         section.add(OK, f"integration id {integration_id}")
     return ConnectionCheck(section, base_url, have_key=bool(key))
@@ -266,16 +295,21 @@ def check_reachable(base_url: str, timeout: float) -> Section:
             except ValueError:
                 payload = None
             detail = f" {payload}" if isinstance(payload, dict) else ""
-            section.add(OK, f"GET {url} -> HTTP {response.status_code}{detail} "
-                            f"in {response.elapsed.total_seconds() * 1000:.0f} ms")
+            section.add(
+                OK,
+                f"GET {url} -> HTTP {response.status_code}{detail} in {response.elapsed.total_seconds() * 1000:.0f} ms",
+            )
             return section
         if 300 <= response.status_code < 400:
             tried.append(f"GET {url}: redirected ({response.status_code}) to {response.headers.get('Location')!r}")
         else:
             tried.append(f"GET {url}: HTTP {response.status_code}")
-    section.add(PROBLEM, "the health check did not answer: " + "; ".join(tried),
-                "check the connection host (region: api / eapi / aapi.secoda.co, or your own domain), "
-                "DNS, firewalls and HTTPS_PROXY/NO_PROXY; a redirect means the host should be the final URL")
+    section.add(
+        PROBLEM,
+        "the health check did not answer: " + "; ".join(tried),
+        "check the connection host (region: api / eapi / aapi.secoda.co, or your own domain), "
+        "DNS, firewalls and HTTPS_PROXY/NO_PROXY; a redirect means the host should be the final URL",
+    )
     return section
 
 
@@ -309,21 +343,34 @@ def check_key(conn_id: str, spool_dir: Path, have_key: bool) -> Section:
     refused = {kind: n for kind, n in kinds.items() if kind in ("http-401", "http-403")}
     if refused:
         counts = ", ".join(f"{n} x {kind.upper()}" for kind, n in sorted(refused.items()))
-        section.add(PROBLEM, f"Secoda refused the key earlier: {counts} in {spool_dir / 'failed'}",
-                    "put a valid API key in the connection's password, then run "
-                    "`secoda-listener flush --retry-failed` to resend the refused events")
+        section.add(
+            PROBLEM,
+            f"Secoda refused the key earlier: {counts} in {spool_dir / 'failed'}",
+            "put a valid API key in the connection's password, then run "
+            "`secoda-listener flush --retry-failed` to resend the refused events",
+        )
     other = {kind: n for kind, n in kinds.items() if kind not in refused}
     if other:
-        section.add(NOTE, "other refused events: " + ", ".join(f"{n} x {k}" for k, n in sorted(other.items()))
-                    + " (see `secoda-listener status`)")
+        section.add(
+            NOTE,
+            "other refused events: "
+            + ", ".join(f"{n} x {k}" for k, n in sorted(other.items()))
+            + " (see `secoda-listener status`)",
+        )
     entry = SharedBackoff(spool_dir / STATE_FILE).get(key) if (spool_dir / STATE_FILE).exists() else None
     if entry is not None and entry.active(time.time()):
-        section.add(NOTE, f"backing off for {entry.until - time.time():.0f}s more after {entry.failures} "
-                          f"failures; last: {entry.reason}")
+        section.add(
+            NOTE,
+            f"backing off for {entry.until - time.time():.0f}s more after {entry.failures} "
+            f"failures; last: {entry.reason}",
+        )
     if not refused:
-        section.add(NOTE, "key not verified: Secoda documents no harmless authenticated request, and doctor "
-                          "sends nothing Secoda would record. A wrong key shows up as HTTP 401 events in "
-                          "`secoda-listener status` after the first task runs.")
+        section.add(
+            NOTE,
+            "key not verified: Secoda documents no harmless authenticated request, and doctor "
+            "sends nothing Secoda would record. A wrong key shows up as HTTP 401 events in "
+            "`secoda-listener status` after the first task runs.",
+        )
     return section
 
 
@@ -336,19 +383,28 @@ def check_spool(directory: Path) -> Section:
         if parent.is_dir() and os.access(parent, os.W_OK | os.X_OK):
             section.add(OK, f"does not exist yet; will be created (mode 0700) under {parent} on the first event")
         else:
-            section.add(PROBLEM, f"does not exist and cannot be created: {parent} is not writable",
-                        f"create it for the Airflow user: mkdir -p {directory} && chmod 700 {directory}, "
-                        "or set [secoda] spool_dir elsewhere")
+            section.add(
+                PROBLEM,
+                f"does not exist and cannot be created: {parent} is not writable",
+                f"create it for the Airflow user: mkdir -p {directory} && chmod 700 {directory}, "
+                "or set [secoda] spool_dir elsewhere",
+            )
         return section
     if not directory.is_dir():
-        section.add(PROBLEM, "exists but is not a directory",
-                    "remove it, or set [secoda] spool_dir (AIRFLOW__SECODA__SPOOL_DIR) to a directory")
+        section.add(
+            PROBLEM,
+            "exists but is not a directory",
+            "remove it, or set [secoda] spool_dir (AIRFLOW__SECODA__SPOOL_DIR) to a directory",
+        )
         return section
     info = directory.stat()
     mode = stat.S_IMODE(info.st_mode)
     if mode & 0o077:
-        section.add(PROBLEM, f"mode {mode:04o}: other users can look at spooled events (they hold SQL)",
-                    f"chmod 700 {directory}")
+        section.add(
+            PROBLEM,
+            f"mode {mode:04o}: other users can look at spooled events (they hold SQL)",
+            f"chmod 700 {directory}",
+        )
     else:
         section.add(OK, f"mode {mode:04o}")
     if info.st_uid != os.geteuid():
@@ -365,9 +421,12 @@ def check_spool(directory: Path) -> Section:
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(probe)
-        section.add(PROBLEM, f"not writable: {exc.strerror or exc}",
-                    f"give the Airflow user write access (chown it; chmod 700 {directory}), free disk space, "
-                    "or set [secoda] spool_dir elsewhere")
+        section.add(
+            PROBLEM,
+            f"not writable: {exc.strerror or exc}",
+            f"give the Airflow user write access (chown it; chmod 700 {directory}), free disk space, "
+            "or set [secoda] spool_dir elsewhere",
+        )
     else:
         section.add(OK, "writable (probe file created and removed)")
     counts = {}
@@ -375,8 +434,11 @@ def check_spool(directory: Path) -> Section:
         with contextlib.suppress(OSError):
             counts[sub] = len(os.listdir(directory / sub))
     if counts:
-        section.add(NOTE, f"{counts.get('new', 0)} waiting, {counts.get('cur', 0)} being sent, "
-                          f"{counts.get('failed', 0)} refused (details: `secoda-listener status`)")
+        section.add(
+            NOTE,
+            f"{counts.get('new', 0)} waiting, {counts.get('cur', 0)} being sent, "
+            f"{counts.get('failed', 0)} refused (details: `secoda-listener status`)",
+        )
     return section
 
 
@@ -389,10 +451,13 @@ def check_extractors() -> Section:
         operators = ", ".join(op.rsplit(".", 1)[-1] for op in entry.extractor.operators) or "no operators"
         section.add(OK, f"{entry.origin_text}: {entry.path} ({operators})")
     for problem in problems:
-        section.add(PROBLEM, problem,
-                    "fix the `module:Class` path in [secoda] extractors (the class must subclass "
-                    "secoda_listener.extractors.BaseExtractor and import without error), or fix or "
-                    "uninstall the package that declares the entry point")
+        section.add(
+            PROBLEM,
+            problem,
+            "fix the `module:Class` path in [secoda] extractors (the class must subclass "
+            "secoda_listener.extractors.BaseExtractor and import without error), or fix or "
+            "uninstall the package that declares the entry point",
+        )
     return section
 
 
@@ -451,8 +516,11 @@ def _run(args: argparse.Namespace, emit: Callable[[str], None]) -> int:
         sections.append(trigger_section)
     problems = sum(f.status == PROBLEM for s in sections for f in s.findings)
     if args.json:
-        emit(json.dumps({"problems": problems,
-                         "sections": [attrs.asdict(s) for s in sections]}, indent=2, sort_keys=True))
+        emit(
+            json.dumps(
+                {"problems": problems, "sections": [attrs.asdict(s) for s in sections]}, indent=2, sort_keys=True
+            )
+        )
     else:
         emit(render(sections))
     return 1 if problems else 0

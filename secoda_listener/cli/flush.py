@@ -18,13 +18,21 @@ from secoda_listener.exceptions import SpoolError
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "flush", help="deliver spooled events to Secoda now", description=__doc__,
+        "flush",
+        help="deliver spooled events to Secoda now",
+        description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--timeout", type=float, default=60.0, metavar="S",
-                        help="give up after S seconds; what is left stays spooled (default: 60)")
-    parser.add_argument("--retry-failed", action="store_true",
-                        help="first move events Secoda refused (failed/) back into the queue")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="give up after S seconds; what is left stays spooled (default: 60)",
+    )
+    parser.add_argument(
+        "--retry-failed", action="store_true", help="first move events Secoda refused (failed/) back into the queue"
+    )
     add_spool_dir_argument(parser)
     parser.set_defaults(func=run)
 
@@ -63,11 +71,14 @@ def run(args: argparse.Namespace) -> int:
     except Exception as exc:  # noqa: BLE001 - one readable line, not a traceback
         print(f"secoda-listener flush: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
-    print(f"sent {result.sent}, refused {result.failed}, left spooled {result.remaining}"
-          + (f", evicted {result.evicted}" if result.evicted else ""))
+    print(
+        f"sent {result.sent}, refused {result.failed}, left spooled {result.remaining}"
+        + (f", evicted {result.evicted}" if result.evicted else "")
+    )
     if result.failed:
-        print("refused events are in failed/: see `secoda-listener status`, "
-              "then `secoda-listener flush --retry-failed`")
+        print(
+            "refused events are in failed/: see `secoda-listener status`, then `secoda-listener flush --retry-failed`"
+        )
     for error in result.errors:
         print(f"  {error}")
     return 0 if result.remaining == 0 else 1

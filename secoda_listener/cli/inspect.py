@@ -33,15 +33,19 @@ _MAX_BYTES = 16 * 1024 * 1024
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "inspect", help="show each task's extractor and lineage, without running anything", description=__doc__,
+        "inspect",
+        help="show each task's extractor and lineage, without running anything",
+        description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("dag_file", metavar="DAG_FILE", help="a Python file defining DAGs")
-    parser.add_argument("--task", metavar="T", action="append",
-                        help="only this task id (repeatable; default: every task)")
+    parser.add_argument(
+        "--task", metavar="T", action="append", help="only this task id (repeatable; default: every task)"
+    )
     parser.add_argument("--dag", metavar="DAG_ID", help="only this DAG of the file")
-    parser.add_argument("--logical-date", metavar="DATE",
-                        help="logical date for templates, ISO 8601 (default: today 00:00 UTC)")
+    parser.add_argument(
+        "--logical-date", metavar="DATE", help="logical date for templates, ISO 8601 (default: today 00:00 UTC)"
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(func=run)
 
@@ -217,8 +221,9 @@ def inspect_task(task: Any, dag: Any, logical_date: dt.datetime) -> dict[str, An
     return out
 
 
-def inspect_file(path: str, dag_id: str | None, task_ids: list[str] | None,
-                 logical_date: dt.datetime) -> tuple[dict[str, Any], int]:
+def inspect_file(
+    path: str, dag_id: str | None, task_ids: list[str] | None, logical_date: dt.datetime
+) -> tuple[dict[str, Any], int]:
     from secoda_listener.capture.selection import dag_selected
 
     dags, import_errors = load_dags(path)
@@ -275,8 +280,14 @@ def render(report: dict[str, Any]) -> str:
             if "extractor" not in task:
                 continue
             extractor = task["extractor"]
-            lines.append("    extractor: " + (f"{extractor['label']} ({extractor['origin']})" if extractor
-                                             else "none (the event carries no lineage)"))
+            lines.append(
+                "    extractor: "
+                + (
+                    f"{extractor['label']} ({extractor['origin']})"
+                    if extractor
+                    else "none (the event carries no lineage)"
+                )
+            )
             templates = task["templates"]
             if templates["rendered"]:
                 lines.append("    templates rendered: " + ", ".join(templates["rendered"]))

@@ -1,7 +1,7 @@
 """``secoda-listener lineage``: print the table lineage of a SQL file as JSON.
 
-    secoda-listener lineage --dialect snowflake --default-database DB query.sql
-    cat script.sql | secoda-listener lineage --dialect postgres
+secoda-listener lineage --dialect snowflake --default-database DB query.sql
+cat script.sql | secoda-listener lineage --dialect postgres
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sys
 DIALECT_CHOICES = ("snowflake", "postgres", "generic")
 
 
-def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "lineage",
         help="print the tables a SQL file reads and writes",

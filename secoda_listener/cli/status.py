@@ -18,7 +18,9 @@ from secoda_listener.cli.flush import add_spool_dir_argument, open_spool
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "status", help="show the spool: waiting and refused events, back-off", description=__doc__,
+        "status",
+        help="show the spool: waiting and refused events, back-off",
+        description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_spool_dir_argument(parser)
@@ -38,8 +40,7 @@ def collect(spool: Any) -> dict[str, Any]:
         key: {**attrs.asdict(entry), "active": entry.active(now), "seconds_left": max(0.0, entry.until - now)}
         for key, entry in SharedBackoff(spool.backoff_path).entries().items()
     }
-    return {"spool_dir": str(spool.directory), **stats, "backoff": backoff,
-            "recent_failures": spool.failures(limit=5)}
+    return {"spool_dir": str(spool.directory), **stats, "backoff": backoff, "recent_failures": spool.failures(limit=5)}
 
 
 def _age(seconds: float | None) -> str:
@@ -65,8 +66,9 @@ def render(data: dict[str, Any]) -> str:
         ),
     ]
     for failure in data["recent_failures"]:
-        lines.append(f"  refused {failure.get('event_id', failure.get('file'))}: "
-                     f"{failure.get('reason', failure.get('kind'))}")
+        lines.append(
+            f"  refused {failure.get('event_id', failure.get('file'))}: {failure.get('reason', failure.get('kind'))}"
+        )
     if not data["backoff"]:
         lines.append("  back-off: none")
     for key, entry in sorted(data["backoff"].items()):

@@ -108,8 +108,10 @@ class SharedBackoff:
         for key, raw in self._load().items():
             try:
                 out[key] = BackoffEntry(
-                    until=float(raw["until"]), failures=int(raw["failures"]),
-                    reason=str(raw.get("reason", "")), updated_at=float(raw.get("updated_at", 0.0)),
+                    until=float(raw["until"]),
+                    failures=int(raw["failures"]),
+                    reason=str(raw.get("reason", "")),
+                    updated_at=float(raw.get("updated_at", 0.0)),
                 )
             except (KeyError, TypeError, ValueError):
                 continue

@@ -89,16 +89,24 @@ def maybe_trigger_extraction(
             last = last_trigger(conn_id)
             # A clock set back by more than the interval must not silence triggers for good.
             if last is not None and -interval <= now - last < interval:
-                log.debug("secoda-listener: extraction for %s triggered %.0fs ago (min interval %ds)",
-                          conn_id, now - last, interval)
+                log.debug(
+                    "secoda-listener: extraction for %s triggered %.0fs ago (min interval %ds)",
+                    conn_id,
+                    now - last,
+                    interval,
+                )
                 return False
             placed = put(extraction_record(conn_id, now))
             if placed.placement is Placement.DROPPED:
                 log.warning("secoda-listener: could not spool an extraction trigger for %s: %s", conn_id, placed)
                 return False
             write_atomic(directory / f"{key}.last", f"{now:.6f}\n".encode(), what=f"trigger state in {directory}")
-        log.info("secoda-listener: extraction of connection %s requested (%s); next one in %ds at the earliest",
-                 conn_id, placed, interval)
+        log.info(
+            "secoda-listener: extraction of connection %s requested (%s); next one in %ds at the earliest",
+            conn_id,
+            placed,
+            interval,
+        )
         return True
     except Exception as exc:  # noqa: BLE001 - the scheduler must never see this fail
         log.warning("secoda-listener: extraction trigger for %s skipped: %s: %s", conn_id, type(exc).__name__, exc)

@@ -60,8 +60,12 @@ class MemoryHold:
                 victim, victim_size = self._records.pop(oldest)
                 self._bytes -= victim_size
                 self.evicted += 1
-                log.warning("secoda-listener: in-memory hold full (%d events, %d bytes max): evicted event %s",
-                            self.max_records, self.max_bytes, victim.event_id)
+                log.warning(
+                    "secoda-listener: in-memory hold full (%d events, %d bytes max): evicted event %s",
+                    self.max_records,
+                    self.max_bytes,
+                    victim.event_id,
+                )
 
     def take_all(self) -> list[SpoolRecord]:
         """Remove and return every unclaimed record, oldest first."""

@@ -159,7 +159,11 @@ class SpoolLimits:
                     evicted += 1
                     log.warning(
                         "secoda-listener: spool %s over its limit (%d files, %d bytes max): evicted %s/%s",
-                        self.directory, self.max_files, self.max_bytes, sub, name,
+                        self.directory,
+                        self.max_files,
+                        self.max_bytes,
+                        sub,
+                        name,
                     )
             if evicted:
                 counters = read_json(self.directory / _COUNTERS_FILE)

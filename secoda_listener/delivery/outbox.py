@@ -109,15 +109,17 @@ class Outbox:
         self._hold_sender = self._sender(self._hold, SharedBackoff(None))
 
     def _sender(self, spool: SpoolLike, backoff: SharedBackoff | None = None) -> Sender:
-        return Sender(spool, self.resolve_endpoint, self._transport, backoff=backoff,
-                      request_timeout=self.request_timeout)
+        return Sender(
+            spool, self.resolve_endpoint, self._transport, backoff=backoff, request_timeout=self.request_timeout
+        )
 
     def _open_spool(self) -> tuple[Spool | None, str]:
         """The disk spool, created on first use (and retried while it fails)."""
         if self._spool is None:
             try:
-                self._spool = Spool(self.spool_dir, max_bytes=self.max_bytes,
-                                    max_files=self.max_files, fsync=self.fsync)
+                self._spool = Spool(
+                    self.spool_dir, max_bytes=self.max_bytes, max_files=self.max_files, fsync=self.fsync
+                )
             except SpoolError as exc:
                 return None, str(exc)
             self._spool_sender = self._sender(self._spool)
@@ -135,9 +137,13 @@ class Outbox:
                     raise
                 except SpoolError as exc:
                     problem = str(exc)
-            warn_once(log, ("outbox", "holding in memory"),
-                      "%s; holding events in memory (at most %d) and sending them directly at the end of the task",
-                      problem, self.hold_max_records)
+            warn_once(
+                log,
+                ("outbox", "holding in memory"),
+                "%s; holding events in memory (at most %d) and sending them directly at the end of the task",
+                problem,
+                self.hold_max_records,
+            )
             self._hold.add(record)
             return PutResult(Placement.HELD, f"spool unwritable ({problem})")
         except InvalidRecordError as exc:

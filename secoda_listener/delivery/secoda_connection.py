@@ -19,7 +19,7 @@ from secoda_listener.exceptions import ConfigError, ConnectionNotFound, Insecure
 _HOW_TO_CREATE = (
     "create it with: airflow connections add {conn_id} --conn-type secoda "
     "--conn-host https://api.secoda.co/api/v1/ --conn-password <API key> "
-    "--conn-extra '{{\"integration_id\": \"<integration id>\"}}'"
+    '--conn-extra \'{{"integration_id": "<integration id>"}}\''
 )
 
 

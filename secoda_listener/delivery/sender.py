@@ -167,8 +167,9 @@ class Sender:
         refusing (a person asked for this flush). ``retry_failed``: first move
         ``failed/`` back into the queue.
         """
-        run = _Run(deadline=self._monotonic() + max(0.0, timeout), ignore_backoff=ignore_backoff,
-                   monotonic=self._monotonic)
+        run = _Run(
+            deadline=self._monotonic() + max(0.0, timeout), ignore_backoff=ignore_backoff, monotonic=self._monotonic
+        )
         try:
             if retry_failed:
                 self.spool.retry_failed()
@@ -190,8 +191,12 @@ class Sender:
         # Evictions this process made since its last flush (on put, or now).
         evicted, self._evicted_reported = self.spool.evicted - self._evicted_reported, self.spool.evicted
         return FlushResult(
-            sent=run.sent, failed=run.failed, remaining=remaining, evicted=evicted,
-            skipped_backoff=run.skipped_backoff, errors=tuple(run.errors),
+            sent=run.sent,
+            failed=run.failed,
+            remaining=remaining,
+            evicted=evicted,
+            skipped_backoff=run.skipped_backoff,
+            errors=tuple(run.errors),
         )
 
     # --- one pass over new/ ----------------------------------------------------
@@ -229,8 +234,12 @@ class Sender:
             entry = self.backoff.get(key)
             if entry is not None and entry.active(self._clock()):
                 run.blocked[key] = Blocked.BACKOFF
-                log.info("secoda-listener: connection %s is backing off for %.1fs more (%s)",
-                         key, entry.until - self._clock(), entry.reason)
+                log.info(
+                    "secoda-listener: connection %s is backing off for %.1fs more (%s)",
+                    key,
+                    entry.until - self._clock(),
+                    entry.reason,
+                )
         reason = run.blocked.get(key)
         if reason is Blocked.BACKOFF:
             run.skipped_backoff += 1
@@ -250,8 +259,13 @@ class Sender:
     def _config_problem(self, conn_id: str, key: str, exc: Exception, run: _Run) -> None:
         run.blocked[key] = Blocked.CONFIG
         run.error(str(exc))
-        warn_once(log, ("sender", "unresolvable connection", conn_id),
-                  "events for connection %r stay spooled: %s", conn_id, exc)
+        warn_once(
+            log,
+            ("sender", "unresolvable connection", conn_id),
+            "events for connection %r stay spooled: %s",
+            conn_id,
+            exc,
+        )
 
     def _deliver(self, claim: Claim, run: _Run) -> None:
         """Send one claimed record; it ends deleted, failed, or released."""
@@ -286,8 +300,9 @@ class Sender:
                 self.spool.release(claim)
                 return
             try:
-                self.transport.post(url, body, headers=endpoint.headers(), timeout=self._timeouts(left),
-                                    event_id=record.event_id)
+                self.transport.post(
+                    url, body, headers=endpoint.headers(), timeout=self._timeouts(left), event_id=record.event_id
+                )
             except ConfigError as exc:
                 self._config_problem(record.conn_id, key, exc, run)
                 self.spool.release(claim)
@@ -297,8 +312,9 @@ class Sender:
                 reason = str(exc).replace(endpoint.api_key, "***") if endpoint.api_key else str(exc)
                 run.error(reason)
                 if not exc.retryable:
-                    log.warning("secoda-listener: Secoda refused event %s; moved to failed/: %s",
-                                record.event_id, reason)
+                    log.warning(
+                        "secoda-listener: Secoda refused event %s; moved to failed/: %s", record.event_id, reason
+                    )
                     self.spool.fail(claim, f"http-{exc.status}", reason)
                     run.failed += 1
                     return
@@ -309,8 +325,12 @@ class Sender:
                     self._sleep(wait)
                     continue
                 run.blocked[key] = Blocked.BACKOFF
-                log.warning("secoda-listener: Secoda unavailable for %s (%s); backing off %.1fs, "
-                            "events stay spooled", record.conn_id, reason, wait)
+                log.warning(
+                    "secoda-listener: Secoda unavailable for %s (%s); backing off %.1fs, events stay spooled",
+                    record.conn_id,
+                    reason,
+                    wait,
+                )
                 self.spool.release(claim)
                 return
             self.spool.delete(claim)

@@ -113,9 +113,14 @@ class Spool:
         self.rescan_interval = rescan_interval
         self._clock_ns = clock_ns
         self.backoff_path: Path | None = self.directory / BACKOFF_FILE
-        self.limits = SpoolLimits(self.directory, max_bytes=max_bytes, max_files=max_files,
-                                  rescan_interval=rescan_interval, now=self._now,
-                                  write=lambda path, data: self._write(path, data, fsync=False))
+        self.limits = SpoolLimits(
+            self.directory,
+            max_bytes=max_bytes,
+            max_files=max_files,
+            rescan_interval=rescan_interval,
+            now=self._now,
+            write=lambda path, data: self._write(path, data, fsync=False),
+        )
         try:
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             for sub in SUBDIRS:
@@ -127,9 +132,14 @@ class Spool:
         return self._clock_ns() / 1e9
 
     def _write(self, target: Path, data: bytes, fsync: bool) -> None:
-        write_atomic(target, data, tmp_dir=self.directory / "tmp", fsync=fsync,
-                     tmp_name=TmpName.new(secrets.token_hex(4), self._clock_ns()).format(),
-                     what=f"to spool {self.directory}")
+        write_atomic(
+            target,
+            data,
+            tmp_dir=self.directory / "tmp",
+            fsync=fsync,
+            tmp_name=TmpName.new(secrets.token_hex(4), self._clock_ns()).format(),
+            what=f"to spool {self.directory}",
+        )
 
     # --- writing (the hook path) ---------------------------------------------
 
@@ -254,9 +264,12 @@ class Spool:
                 with contextlib.suppress(FileNotFoundError):
                     os.rename(self.directory / "cur" / name, self.directory / "new" / original)
                     reclaimed += 1
-                    log.info("secoda-listener: reclaimed %s from %s (%s)", original,
-                             claimed.claimer if claimed is not None else "an unknown claimer",
-                             "dead process" if dead else "lease expired")
+                    log.info(
+                        "secoda-listener: reclaimed %s from %s (%s)",
+                        original,
+                        claimed.claimer if claimed is not None else "an unknown claimer",
+                        "dead process" if dead else "lease expired",
+                    )
         return reclaimed
 
     def sweep_tmp(self) -> int:
@@ -297,10 +310,16 @@ class Spool:
                         if written is not None and (not oldest_ns or written.time_ns < oldest_ns):
                             oldest_ns = written.time_ns
         return SpoolStats(
-            new=counts["new"], claimed=counts["cur"], failed=counts["failed"], tmp=counts["tmp"],
-            bytes=self.limits.scan().bytes, oldest_age=(self._clock_ns() - oldest_ns) / 1e9 if oldest_ns else None,
-            failures_by_kind=kinds, evictions=self.limits.evictions(),
-            max_bytes=self.max_bytes, max_files=self.max_files,
+            new=counts["new"],
+            claimed=counts["cur"],
+            failed=counts["failed"],
+            tmp=counts["tmp"],
+            bytes=self.limits.scan().bytes,
+            oldest_age=(self._clock_ns() - oldest_ns) / 1e9 if oldest_ns else None,
+            failures_by_kind=kinds,
+            evictions=self.limits.evictions(),
+            max_bytes=self.max_bytes,
+            max_files=self.max_files,
         )
 
     def failures(self, limit: int = 10) -> list[dict[str, Any]]:

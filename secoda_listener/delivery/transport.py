@@ -136,10 +136,21 @@ class Transport:
             # of a request, for a session that has none of them.
             prepared = requests.PreparedRequest()
             prepared.prepare(method="POST", url=url, headers={**session.headers, **all_headers}, data=data)
-            response = session.send(prepared, timeout=timeout, allow_redirects=False, stream=False,
-                                    verify=session.verify, cert=None, proxies=self._proxies_for(url))
-        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
-                requests.exceptions.InvalidSchema, requests.exceptions.InvalidHeader) as exc:
+            response = session.send(
+                prepared,
+                timeout=timeout,
+                allow_redirects=False,
+                stream=False,
+                verify=session.verify,
+                cert=None,
+                proxies=self._proxies_for(url),
+            )
+        except (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidSchema,
+            requests.exceptions.InvalidHeader,
+        ) as exc:
             raise ConfigError(f"cannot POST to {url}: {type(exc).__name__}") from None
         except requests.Timeout as exc:
             raise DeliveryError(f"POST {url} timed out ({_timeout_text(timeout)})", retryable=True) from exc

@@ -6,7 +6,7 @@ import Lineage, Dataset``), so their names and fields are fixed.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import attrs
 
@@ -41,14 +41,14 @@ class Lineage:
     outputs: tuple[Dataset, ...] = attrs.field(default=(), converter=_datasets)
     errors: tuple[str, ...] = attrs.field(default=(), converter=_texts)
 
-    def merged(self, other: "Lineage") -> "Lineage":
+    def merged(self, other: Lineage) -> Lineage:
         return Lineage(
             inputs=self.inputs + other.inputs,
             outputs=self.outputs + other.outputs,
             errors=self.errors + other.errors,
         )
 
-    def with_error(self, message: str) -> "Lineage":
+    def with_error(self, message: str) -> Lineage:
         return attrs.evolve(self, errors=self.errors + (message,))
 
 

@@ -64,7 +64,7 @@ def _airflow_redactors() -> tuple[_Redact, ...]:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # the 3.x shims warn on import
                 module = importlib.import_module(module_name)
-                redact = getattr(module, "redact")
+                redact = module.redact
         except Exception:  # noqa: BLE001 - absent, or an Airflow that fails to import: skip it
             continue
         if callable(redact) and all(redact is not seen for seen in found):
@@ -103,7 +103,9 @@ def mask_with_airflow(value: Any) -> Any:
         try:
             value = redact(value, max_depth=_MASKER_MAX_DEPTH)
         except Exception as exc:  # noqa: BLE001
-            log.warning("secoda-listener: Airflow's secrets masker failed (%s); masking every string", type(exc).__name__)
+            log.warning(
+                "secoda-listener: Airflow's secrets masker failed (%s); masking every string", type(exc).__name__
+            )
             return _fail_closed(value)
     return value
 

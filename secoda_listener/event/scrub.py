@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Match, Pattern
+from re import Match, Pattern
 
 MASK = "***"
 
@@ -168,7 +168,9 @@ _SQL_IDENTIFIED_BY = re.compile(
 # Snowflake ``CREDENTIALS = ( ... )``: every value inside is masked, whatever its key (AWS_ROLE,
 # an ARN, is kept), so a key Snowflake adds later is covered too.
 _SQL_CREDENTIALS_BLOCK = re.compile(r"(?i)(?<![\w$])(?P<head>CREDENTIALS\s*=\s*\()(?P<body>[^()]{0,16384})\)")
-_SQL_BLOCK_ITEM = re.compile(r"(?P<name>[A-Za-z_][\w$]{0,200})(?P<sep>\s*=\s*)(?P<val>" + _SQ + "|" + _DQ + r"|[^\s'\"()]+)")
+_SQL_BLOCK_ITEM = re.compile(
+    r"(?P<name>[A-Za-z_][\w$]{0,200})(?P<sep>\s*=\s*)(?P<val>" + _SQ + "|" + _DQ + r"|[^\s'\"()]+)"
+)
 _SQL_STRING_LITERAL = re.compile(_SQ)
 
 
@@ -237,9 +239,7 @@ _WELL_KNOWN_TOKENS: tuple[tuple[tuple[str, ...], Pattern[str]], ...] = (
 # ``password=x``, ``"token": "x"``, ``'api_key': 'x'``, ``X-Api-Key: x``, ``-Dssl.keyStorePassword=x``,
 # ``AccountKey=x;`` (Azure connection strings), ``sig=x&`` (SAS URLs). An unquoted value ends at
 # whitespace or at a delimiter of the surrounding syntax (``&`` query, ``;`` JDBC, ``,)}]`` reprs).
-_KV_NAME = re.compile(
-    _NAME_START + r"(?P<q>[\"']?)-{0,2}(?P<name>[A-Za-z_][\w.-]{0,200})(?P=q)[ \t]*[:=][ \t]*"
-)
+_KV_NAME = re.compile(_NAME_START + r"(?P<q>[\"']?)-{0,2}(?P<name>[A-Za-z_][\w.-]{0,200})(?P=q)[ \t]*[:=][ \t]*")
 _KV_VALUE = re.compile(_SQ + "|" + _DQ + r"|[^\s'\"&;,)}\]<>]+")
 
 
@@ -300,18 +300,12 @@ def _scrub_common(text: str) -> str:
 # masking too much beats leaking), or unquoted with backslash escapes. A concatenation such as
 # ``a"b c"`` is only masked up to the quote (known gap, rare in practice). ``$(...)`` without
 # nested parentheses counts as part of the word.
-_SHELL_WORD = (
-    r"'[^']*'|" + _DQ + r"|'[^']*$|\"[^\"]*$|(?:\$\([^()\n]{0,4096}\)|\\.|[^\s'\"\\;&|<>()`])+"
-)
+_SHELL_WORD = r"'[^']*'|" + _DQ + r"|'[^']*$|\"[^\"]*$|(?:\$\([^()\n]{0,4096}\)|\\.|[^\s'\"\\;&|<>()`])+"
 # ``DB_PASSWORD=x``, ``export PGPASSWORD=x``, ``--password=x``, ``-Djavax.net.ssl.keyStorePassword=x``.
-_SHELL_ASSIGNMENT = re.compile(
-    r"(?<![\w.$-])-{0,2}(?P<name>[A-Za-z_][\w.-]{0,200})="
-)
+_SHELL_ASSIGNMENT = re.compile(r"(?<![\w.$-])-{0,2}(?P<name>[A-Za-z_][\w.-]{0,200})=")
 # ``--password x``, ``--api-key "x"``, ``-token x``: a secret-named flag, then its argument unless
 # that is another flag. Single-letter flags are never guessed (``-p`` is psql's port).
-_SHELL_FLAG = re.compile(
-    r"(?<![\w.$-])--?(?P<name>[A-Za-z][\w.-]{1,200})[ \t]+(?=[^\s-])"
-)
+_SHELL_FLAG = re.compile(r"(?<![\w.$-])--?(?P<name>[A-Za-z][\w.-]{1,200})[ \t]+(?=[^\s-])")
 _SHELL_VALUE = re.compile(_SHELL_WORD)
 # Tools whose short flags carry a password: ``mysql -pSECRET``, ``sshpass -p SECRET``,
 # ``curl -u user:SECRET``; only within that tool's command (up to ``;``, ``&``, ``|``, newline).

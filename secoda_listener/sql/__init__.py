@@ -23,7 +23,7 @@ The contract is the SQL-lineage contract in the README.  Module map, one job eac
 """
 
 from secoda_listener.sql.extract import extract_lineage
-from secoda_listener.sql.result import SqlLineage
 from secoda_listener.sql.names import Identifier, TableName
+from secoda_listener.sql.result import SqlLineage
 
 __all__ = ["Identifier", "SqlLineage", "TableName", "extract_lineage"]

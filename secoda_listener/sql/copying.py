@@ -9,14 +9,12 @@ never tables.
 
 from __future__ import annotations
 
-from typing import Optional
-
 from secoda_listener.sql.query import paren, query_start, skip_stage
 from secoda_listener.sql.reader import Reader, Scope
 from secoda_listener.sql.tokens import AT, STRING
 
 
-def copy(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+def copy(r: Reader, k: int, j: int, scope: Scope | None) -> None:
     k += 1  # COPY
     word = r.word(k)
     if word == "INTO":
@@ -27,7 +25,7 @@ def copy(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
         _pg_copy(r, k + (word == "BINARY"), j, scope)  # pre-9.0 "COPY BINARY t"
 
 
-def _pg_copy(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+def _pg_copy(r: Reader, k: int, j: int, scope: Scope | None) -> None:
     if r.is_p(k, "("):  # COPY (query) TO ...
         paren(r, k, scope)
         return
@@ -41,7 +39,7 @@ def _pg_copy(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
         r.input(parts, scope)
 
 
-def _copy_into(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+def _copy_into(r: Reader, k: int, j: int, scope: Scope | None) -> None:
     if k >= j:
         return
     tok = r.toks[k]
@@ -59,7 +57,7 @@ def _copy_into(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
         paren(r, k + 1, scope)  # transformation query over a stage
 
 
-def _source(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+def _source(r: Reader, k: int, j: int, scope: Scope | None) -> None:
     if k >= j:
         return
     if r.is_p(k, "("):

@@ -7,8 +7,6 @@ matters only when it renames, moves (SET SCHEMA), swaps or refreshes.
 
 from __future__ import annotations
 
-from typing import Optional
-
 from secoda_listener.sql.names import SNOWFLAKE, Identifier, TableName
 from secoda_listener.sql.query import query, query_start
 from secoda_listener.sql.reader import Reader, Scope
@@ -17,16 +15,37 @@ from secoda_listener.sql.tokens import OP
 # Words between CREATE and TABLE/VIEW that do not change what is created.
 _CREATE_MODIFIERS = frozenset(
     {
-        "OR", "REPLACE", "ALTER", "LOCAL", "GLOBAL", "TEMP", "TEMPORARY", "VOLATILE", "TRANSIENT",
-        "UNLOGGED", "SECURE", "RECURSIVE", "MATERIALIZED", "DYNAMIC", "EXTERNAL", "ICEBERG",
-        "HYBRID", "EVENT", "FOREIGN", "FORCE", "NOFORCE", "MULTISET", "SET", "DEFINER",
+        "OR",
+        "REPLACE",
+        "ALTER",
+        "LOCAL",
+        "GLOBAL",
+        "TEMP",
+        "TEMPORARY",
+        "VOLATILE",
+        "TRANSIENT",
+        "UNLOGGED",
+        "SECURE",
+        "RECURSIVE",
+        "MATERIALIZED",
+        "DYNAMIC",
+        "EXTERNAL",
+        "ICEBERG",
+        "HYBRID",
+        "EVENT",
+        "FOREIGN",
+        "FORCE",
+        "NOFORCE",
+        "MULTISET",
+        "SET",
+        "DEFINER",
     }
 )
 _KIND_MODIFIERS = frozenset({"MATERIALIZED", "DYNAMIC", "EXTERNAL", "FOREIGN", "ICEBERG", "HYBRID", "EVENT", "SECURE"})
 _TABLE_KINDS = frozenset({"TABLE", "VIEW"})
 
 
-def create(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+def create(r: Reader, k: int, j: int, scope: Scope | None) -> None:
     """CREATE TABLE/VIEW/MATERIALIZED VIEW/DYNAMIC TABLE [AS query | LIKE s | CLONE s]."""
     start = k + 1
     k = r.skip_words(start, _CREATE_MODIFIERS)
@@ -75,7 +94,7 @@ def _column_list(r: Reader, k: int, j: int) -> None:
         i += 1
 
 
-def drop(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+def drop(r: Reader, k: int, j: int, scope: Scope | None) -> None:
     """DROP TABLE/VIEW [IF EXISTS] a [, b ...]: every name is written."""
     k = r.skip_words(k + 1, _KIND_MODIFIERS | {"TEMPORARY", "TEMP"})
     if r.word(k) not in _TABLE_KINDS:
@@ -83,7 +102,7 @@ def drop(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
     _name_list(r, r.skip_if_exists(k + 1), j)
 
 
-def truncate(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+def truncate(r: Reader, k: int, j: int, scope: Scope | None) -> None:
     """TRUNCATE [TABLE | MATERIALIZED VIEW] [IF EXISTS] [ONLY] a [*] [, ...]."""
     k = r.skip_words(k + 1, frozenset({"TABLE", "MATERIALIZED", "VIEW"}))
     _name_list(r, r.skip_if_exists(k), j)
@@ -101,20 +120,20 @@ def _name_list(r: Reader, k: int, j: int) -> None:
         k += 1
 
 
-def undrop(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+def undrop(r: Reader, k: int, j: int, scope: Scope | None) -> None:
     """UNDROP TABLE t brings a table back: an output (schemas/databases: none)."""
     k = r.skip_words(k + 1, _KIND_MODIFIERS)
     if r.word(k) in _TABLE_KINDS:
         r.read_output(k + 1, j)
 
 
-def refresh(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+def refresh(r: Reader, k: int, j: int, scope: Scope | None) -> None:
     """REFRESH MATERIALIZED VIEW [CONCURRENTLY] v: v's contents change."""
     k = r.skip_words(k + 1, frozenset({"MATERIALIZED", "VIEW", "CONCURRENTLY"}))
     r.read_output(k, j)
 
 
-def alter(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+def alter(r: Reader, k: int, j: int, scope: Scope | None) -> None:
     """ALTER TABLE/VIEW: RENAME TO, SET SCHEMA, SWAP WITH and REFRESH carry lineage."""
     k = r.skip_words(k + 1, _KIND_MODIFIERS)
     if r.word(k) not in _TABLE_KINDS:
@@ -164,7 +183,7 @@ def _move(r: Reader, old: TableName, k: int, j: int) -> None:
         return
     schema: Identifier = schema_parts[-1]
     if len(old.parts) >= 3:
-        new: Optional[TableName] = TableName(old.parts[:-2] + (schema, old.parts[-1]), r.dialect)
+        new: TableName | None = TableName(old.parts[:-2] + (schema, old.parts[-1]), r.dialect)
     else:
         new = r.resolver.qualify([schema, old.parts[-1]])
     if new is not None:
@@ -172,6 +191,5 @@ def _move(r: Reader, old: TableName, k: int, j: int) -> None:
         r.collector.write(new)
 
 
-def no_lineage(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+def no_lineage(r: Reader, k: int, j: int, scope: Scope | None) -> None:
     """Statements that move no data (GRANT, COMMENT ON, ANALYZE, ...)."""
-

@@ -8,15 +8,13 @@ JOIN, USING or subquery (rule 3), which falls out naturally.
 
 from __future__ import annotations
 
-from typing import Optional
-
 from secoda_listener.sql.query import EXPR, clauses, paren, query, query_start
 from secoda_listener.sql.reader import Reader, Scope
 
 _TARGET_PREFIX = frozenset({"INTO", "OVERWRITE", "TABLE", "ONLY", "IGNORE", "LOW_PRIORITY"})
 
 
-def insert(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+def insert(r: Reader, k: int, j: int, scope: Scope | None) -> None:
     """``INSERT [OVERWRITE] INTO t [(cols)] {VALUES | query}`` and Snowflake multi-table INSERT."""
     k += 1  # INSERT
     if r.word(k) == "OVERWRITE":
@@ -33,7 +31,7 @@ def insert(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
     query(r, k, j, scope)  # VALUES, a query (maybe WITH ...), ON CONFLICT ...
 
 
-def insert_multi(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+def insert_multi(r: Reader, k: int, j: int, scope: Scope | None) -> None:
     """Snowflake ``INSERT ALL|FIRST [WHEN c THEN] INTO t1 ... INTO t2 ... <subquery>``.
 
     Every INTO names a target; column lists and VALUES are expressions over
@@ -57,21 +55,21 @@ def insert_multi(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
         k += 1
 
 
-def update(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+def update(r: Reader, k: int, j: int, scope: Scope | None) -> None:
     """``UPDATE [ONLY] t [alias] SET ... [FROM ...] [WHERE ...]``."""
     k = r.skip_words(k + 1, frozenset({"ONLY", "LOW_PRIORITY", "IGNORE"}))
     k = r.read_output(k, j)
     clauses(r, k, j, scope, EXPR)
 
 
-def delete(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+def delete(r: Reader, k: int, j: int, scope: Scope | None) -> None:
     """``DELETE FROM [ONLY] t [alias] [USING ...] [WHERE ...]``."""
     k = r.skip_words(k + 1, frozenset({"FROM", "ONLY", "LOW_PRIORITY", "QUICK", "IGNORE"}))
     k = r.read_output(k, j)
     clauses(r, k, j, scope, EXPR)
 
 
-def merge(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+def merge(r: Reader, k: int, j: int, scope: Scope | None) -> None:
     """``MERGE INTO t [alias] USING src ON ... WHEN ...``; USING is read as a FROM list."""
     k = r.skip_words(k + 1, frozenset({"INTO", "ONLY"}))
     k = r.read_output(k, j)

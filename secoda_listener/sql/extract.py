@@ -8,14 +8,14 @@ structured reader fails or the time budget is spent -> union of findings.
 from __future__ import annotations
 
 import time
-from typing import Optional, Sequence, Union
+from collections.abc import Sequence
 
 from secoda_listener.sql import statements
 from secoda_listener.sql.fallback import flat_statement
-from secoda_listener.sql.result import Collector, SqlLineage
 from secoda_listener.sql.names import DIALECTS, GENERIC, POSTGRES, identifier_from_setting
 from secoda_listener.sql.reader import Reader
 from secoda_listener.sql.resolver import NameResolver
+from secoda_listener.sql.result import Collector, SqlLineage
 from secoda_listener.sql.script import Tokenizer, preprocess, split
 from secoda_listener.sql.tokens import Tok
 
@@ -28,10 +28,10 @@ _ALIASES = {"postgresql": POSTGRES, "pg": POSTGRES, "psql": POSTGRES}
 
 
 def extract_lineage(
-    sql: Union[str, Sequence[str]],
+    sql: str | Sequence[str],
     dialect: str,
-    default_database: Optional[str] = None,
-    default_schema: Optional[str] = None,
+    default_database: str | None = None,
+    default_schema: str | None = None,
 ) -> SqlLineage:
     """Tables read and written by ``sql`` (a script, or a list of them run in order).
 
@@ -139,8 +139,8 @@ def _extract(
     collector: Collector,
     sql: object,
     dialect: object,
-    default_database: Optional[str],
-    default_schema: Optional[str],
+    default_database: str | None,
+    default_schema: str | None,
 ) -> None:
     name = _dialect(dialect, collector)
     database = identifier_from_setting(default_database) if isinstance(default_database, str) else None
@@ -148,4 +148,3 @@ def _extract(
     run = _Run(collector, NameResolver(name, database, schema))
     for text in _texts(sql, collector):
         run.text(text)
-

@@ -9,8 +9,6 @@ called like a function and not a CTE defined in the region is an input.
 
 from __future__ import annotations
 
-from typing import Optional
-
 from secoda_listener.sql.names import Identifier
 from secoda_listener.sql.reader import Reader, Scope
 from secoda_listener.sql.tokens import AT, PLACEHOLDER, PUNCT, QUOTED, WORD, unquote
@@ -18,16 +16,60 @@ from secoda_listener.sql.tokens import AT, PLACEHOLDER, PUNCT, QUOTED, WORD, unq
 # A "(" right after one of these words opens a subquery or list, not a call.
 _NOT_CALLS = frozenset(
     {
-        "FROM", "JOIN", "IN", "EXISTS", "AS", "ON", "ANY", "ALL", "SOME", "LATERAL", "WHERE",
-        "AND", "OR", "NOT", "SELECT", "VALUES", "USING", "THEN", "ELSE", "WHEN", "UNION",
-        "INTERSECT", "EXCEPT", "MINUS", "HAVING", "BY", "INTO", "WITH", "RETURNING", "SET",
+        "FROM",
+        "JOIN",
+        "IN",
+        "EXISTS",
+        "AS",
+        "ON",
+        "ANY",
+        "ALL",
+        "SOME",
+        "LATERAL",
+        "WHERE",
+        "AND",
+        "OR",
+        "NOT",
+        "SELECT",
+        "VALUES",
+        "USING",
+        "THEN",
+        "ELSE",
+        "WHEN",
+        "UNION",
+        "INTERSECT",
+        "EXCEPT",
+        "MINUS",
+        "HAVING",
+        "BY",
+        "INTO",
+        "WITH",
+        "RETURNING",
+        "SET",
     }
 )
 # Words that end a FROM list at the current nesting level.
 _END_FROM = frozenset(
     {
-        "WHERE", "GROUP", "HAVING", "QUALIFY", "WINDOW", "ORDER", "LIMIT", "OFFSET", "FETCH",
-        "UNION", "INTERSECT", "EXCEPT", "MINUS", "SELECT", "RETURNING", "SET", "WHEN", "ON", "FOR",
+        "WHERE",
+        "GROUP",
+        "HAVING",
+        "QUALIFY",
+        "WINDOW",
+        "ORDER",
+        "LIMIT",
+        "OFFSET",
+        "FETCH",
+        "UNION",
+        "INTERSECT",
+        "EXCEPT",
+        "MINUS",
+        "SELECT",
+        "RETURNING",
+        "SET",
+        "WHEN",
+        "ON",
+        "FOR",
     }
 )
 _SKIP_BEFORE_NAME = frozenset({"LATERAL", "ONLY"})
@@ -53,7 +95,7 @@ def _cte_names(r: Reader, i: int, j: int) -> set[str]:
     return names
 
 
-def flat_scan(r: Reader, i: int, j: int, scope: Optional[Scope]) -> None:
+def flat_scan(r: Reader, i: int, j: int, scope: Scope | None) -> None:
     """Record every table read in ``toks[i:j]``, without recursion."""
     local = Scope(_cte_names(r, i, j), scope)
     toks = r.toks

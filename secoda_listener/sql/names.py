@@ -83,7 +83,7 @@ class TableName:
         return self._part(3)
 
     @classmethod
-    def parse(cls, text: str, dialect: str = GENERIC) -> "TableName":
+    def parse(cls, text: str, dialect: str = GENERIC) -> TableName:
         """Read a name in ``str()`` form (``db."My Schema".t``) back into a TableName."""
         parts = split_dotted(text)
         return cls(tuple(part or Identifier("") for part in parts), dialect)
@@ -135,4 +135,3 @@ def identifier_from_setting(value: str) -> Identifier | None:
         return None
     parts = split_dotted(value)
     return parts[-1] if parts and parts[-1] is not None else Identifier(value, False)
-

@@ -236,12 +236,9 @@ def _explain(r: Reader, k: int) -> int:
         close = min(r.match[k], r.n)
         for i in range(k + 1, close):
             if r.word(i) in ("ANALYZE", "ANALYSE"):
-                analyze = r.word(i + 1) not in ("FALSE", "OFF") and not (
-                    i + 1 < close and r.toks[i + 1].text == "0"
-                )
+                analyze = r.word(i + 1) not in ("FALSE", "OFF") and not (i + 1 < close and r.toks[i + 1].text == "0")
         k = close + 1
     while r.word(k) in ("ANALYZE", "ANALYSE", "VERBOSE"):
         analyze = analyze or r.word(k) != "VERBOSE"
         k += 1
     return k if analyze else DONE
-

@@ -11,8 +11,6 @@ match table, so each token is visited once; nesting deeper than
 
 from __future__ import annotations
 
-from typing import Optional
-
 from secoda_listener.sql.fallback import flat_scan
 from secoda_listener.sql.names import POSTGRES, SNOWFLAKE, Identifier
 from secoda_listener.sql.reader import Parts, Reader, Scope
@@ -30,9 +28,31 @@ JOIN_COND = 3  # inside ON ...: a comma starts a new factor
 # Words that end a FROM list and start an expression clause.
 CLAUSE_WORDS = frozenset(
     {
-        "WHERE", "GROUP", "HAVING", "QUALIFY", "WINDOW", "ORDER", "LIMIT", "OFFSET", "FETCH",
-        "UNION", "INTERSECT", "EXCEPT", "MINUS", "SELECT", "RETURNING", "SET", "WHEN", "THEN",
-        "CONFLICT", "DO", "CONNECT", "VALUES", "ELSE", "INTO", "FOR",
+        "WHERE",
+        "GROUP",
+        "HAVING",
+        "QUALIFY",
+        "WINDOW",
+        "ORDER",
+        "LIMIT",
+        "OFFSET",
+        "FETCH",
+        "UNION",
+        "INTERSECT",
+        "EXCEPT",
+        "MINUS",
+        "SELECT",
+        "RETURNING",
+        "SET",
+        "WHEN",
+        "THEN",
+        "CONFLICT",
+        "DO",
+        "CONNECT",
+        "VALUES",
+        "ELSE",
+        "INTO",
+        "FOR",
     }
 )
 QUERY_WORDS = frozenset({"SELECT", "WITH", "VALUES"})
@@ -57,7 +77,7 @@ def query_start(r: Reader, i: int, end: int) -> bool:
     return word == "TABLE" and i + 1 < end and not r.is_p(i + 1, "(")
 
 
-def query(r: Reader, i: int, j: int, scope: Optional[Scope], top: bool = False) -> None:
+def query(r: Reader, i: int, j: int, scope: Scope | None, top: bool = False) -> None:
     """Read ``toks[i:j]`` as a query: optional WITH, then SELECT/VALUES/TABLE/DML."""
     k = i
     if r.word(k) == "WITH":
@@ -71,7 +91,7 @@ def query(r: Reader, i: int, j: int, scope: Optional[Scope], top: bool = False) 
     clauses(r, k, j, scope, EXPR, top)
 
 
-def with_clause(r: Reader, k: int, j: int, scope: Optional[Scope]) -> tuple[Optional[Scope], int]:
+def with_clause(r: Reader, k: int, j: int, scope: Scope | None) -> tuple[Scope | None, int]:
     """Read CTE definitions from ``k`` (just after WITH); returns the body's scope.
 
     Scoping per dialect: a Postgres non-recursive CTE sees only earlier CTEs
@@ -121,7 +141,7 @@ def with_clause(r: Reader, k: int, j: int, scope: Optional[Scope]) -> tuple[Opti
     return (Scope(positions, scope) if defs else scope), k
 
 
-def cte_body(r: Reader, i: int, j: int, scope: Optional[Scope]) -> None:
+def cte_body(r: Reader, i: int, j: int, scope: Scope | None) -> None:
     k = i
     while r.is_p(k, "(") and k < j:
         k += 1
@@ -131,7 +151,7 @@ def cte_body(r: Reader, i: int, j: int, scope: Optional[Scope]) -> None:
         query(r, i, j, scope)
 
 
-def guarded(r: Reader, i: int, j: int, scope: Optional[Scope], read) -> None:  # type: ignore[no-untyped-def]
+def guarded(r: Reader, i: int, j: int, scope: Scope | None, read) -> None:  # type: ignore[no-untyped-def]
     """Call ``read`` one level deeper, or fall back to the flat scan when too deep."""
     if r.depth >= MAX_DEPTH:
         r.fallback_used = True
@@ -144,7 +164,7 @@ def guarded(r: Reader, i: int, j: int, scope: Optional[Scope], read) -> None:  #
         r.depth -= 1
 
 
-def paren(r: Reader, k: int, scope: Optional[Scope]) -> None:
+def paren(r: Reader, k: int, scope: Scope | None) -> None:
     """A parenthesised group in an expression: a subquery, or more expression."""
     close = r.match[k]
     if close <= k:
@@ -155,7 +175,7 @@ def paren(r: Reader, k: int, scope: Optional[Scope]) -> None:
         guarded(r, k + 1, close, scope, expr)
 
 
-def expr(r: Reader, i: int, j: int, scope: Optional[Scope]) -> None:
+def expr(r: Reader, i: int, j: int, scope: Scope | None) -> None:
     """Expressions hold no table names of their own; only their groups matter."""
     toks = r.toks
     k = i
@@ -168,7 +188,7 @@ def expr(r: Reader, i: int, j: int, scope: Optional[Scope]) -> None:
             k += 1
 
 
-def derived(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+def derived(r: Reader, k: int, j: int, scope: Scope | None) -> None:
     """A group where a table factor is expected: subquery or nested join."""
     close = min(r.match[k], j)
     if close <= k:
@@ -179,11 +199,11 @@ def derived(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
         guarded(r, k + 1, close, scope, from_list)
 
 
-def from_list(r: Reader, i: int, j: int, scope: Optional[Scope]) -> None:
+def from_list(r: Reader, i: int, j: int, scope: Scope | None) -> None:
     clauses(r, i, j, scope, FROM_ITEM)
 
 
-def clauses(r: Reader, i: int, j: int, scope: Optional[Scope], mode: int = EXPR, top: bool = False) -> None:
+def clauses(r: Reader, i: int, j: int, scope: Scope | None, mode: int = EXPR, top: bool = False) -> None:
     """The state machine over one query level (see module docstring)."""
     toks = r.toks
     k = i
@@ -285,7 +305,7 @@ def case_end(r: Reader, k: int, j: int) -> int:
     return j
 
 
-def from_item(r: Reader, k: int, j: int, scope: Optional[Scope]) -> tuple[int, int]:
+def from_item(r: Reader, k: int, j: int, scope: Scope | None) -> tuple[int, int]:
     """Read one table factor at ``k``; returns (next index, next mode)."""
     tok = r.toks[k]
     kind = tok.kind
@@ -324,7 +344,7 @@ def from_item(r: Reader, k: int, j: int, scope: Optional[Scope]) -> tuple[int, i
     return nxt, AFTER_ITEM
 
 
-def _is_dual(r: Reader, parts: Optional[Parts]) -> bool:
+def _is_dual(r: Reader, parts: Parts | None) -> bool:
     """Snowflake's (and Oracle's) one-row pseudo-table ``DUAL``; Postgres has none."""
     if r.dialect == POSTGRES or not parts or len(parts) != 1 or parts[0] is None:
         return False

@@ -7,22 +7,74 @@ parenthesis of each ``(`` precomputed so that skipping a group is O(1).
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Optional, Union
+from collections.abc import Iterable
+from typing import Callable, Optional
 
-from secoda_listener.sql.result import Collector
 from secoda_listener.sql.names import Identifier, TableName, split_dotted
 from secoda_listener.sql.resolver import NameResolver
-from secoda_listener.sql.tokens import PLACEHOLDER, PUNCT, QUOTED, STRING, WORD, Tok, match_parens, string_value, unquote
+from secoda_listener.sql.result import Collector
+from secoda_listener.sql.tokens import (
+    PLACEHOLDER,
+    PUNCT,
+    QUOTED,
+    STRING,
+    WORD,
+    Tok,
+    match_parens,
+    string_value,
+    unquote,
+)
 
 # Words that can never start a table name: seeing one where a name is
 # expected means the statement is malformed (or we misread it), so stop.
 RESERVED = frozenset(
     {
-        "SELECT", "FROM", "WHERE", "JOIN", "ON", "USING", "SET", "VALUES", "GROUP", "ORDER",
-        "HAVING", "LIMIT", "UNION", "INTERSECT", "EXCEPT", "MINUS", "WITH", "AS", "WHEN",
-        "THEN", "ELSE", "END", "AND", "OR", "NOT", "IN", "IS", "NULL", "INTO", "QUALIFY",
-        "WINDOW", "RETURNING", "LEFT", "RIGHT", "INNER", "OUTER", "FULL", "CROSS", "NATURAL",
-        "CASE", "DISTINCT", "BY", "OFFSET", "FETCH", "DEFAULT", "OVERWRITE",
+        "SELECT",
+        "FROM",
+        "WHERE",
+        "JOIN",
+        "ON",
+        "USING",
+        "SET",
+        "VALUES",
+        "GROUP",
+        "ORDER",
+        "HAVING",
+        "LIMIT",
+        "UNION",
+        "INTERSECT",
+        "EXCEPT",
+        "MINUS",
+        "WITH",
+        "AS",
+        "WHEN",
+        "THEN",
+        "ELSE",
+        "END",
+        "AND",
+        "OR",
+        "NOT",
+        "IN",
+        "IS",
+        "NULL",
+        "INTO",
+        "QUALIFY",
+        "WINDOW",
+        "RETURNING",
+        "LEFT",
+        "RIGHT",
+        "INNER",
+        "OUTER",
+        "FULL",
+        "CROSS",
+        "NATURAL",
+        "CASE",
+        "DISTINCT",
+        "BY",
+        "OFFSET",
+        "FETCH",
+        "DEFAULT",
+        "OVERWRITE",
     }
 )
 
@@ -36,20 +88,20 @@ class Scope:
     of thousands of CTEs costs linear time, not quadratic.
     """
 
-    __slots__ = ("names", "parent", "limit")
+    __slots__ = ("limit", "names", "parent")
 
     def __init__(
         self,
-        names: Union[Iterable[str], dict[str, int]],
-        parent: Optional["Scope"],
-        limit: Optional[int] = None,
+        names: Iterable[str] | dict[str, int],
+        parent: Scope | None,
+        limit: int | None = None,
     ) -> None:
         self.names = names if isinstance(names, dict) else dict.fromkeys(names, 0)
         self.parent = parent
         self.limit = limit
 
     def has(self, key: str) -> bool:
-        scope: Optional[Scope] = self
+        scope: Scope | None = self
         while scope is not None:
             position = scope.names.get(key)
             if position is not None and (scope.limit is None or position < scope.limit):
@@ -123,7 +175,7 @@ class Reader:
 
     # -- names -------------------------------------------------------------------
 
-    def read_name(self, i: int, end: int) -> tuple[Optional[Parts], int]:
+    def read_name(self, i: int, end: int) -> tuple[Parts | None, int]:
         """Read a dotted name at ``i``; returns (parts or None, index after it).
 
         Parts are None for an empty part (Snowflake ``db..t``).  Returns None
@@ -167,7 +219,7 @@ class Reader:
             return None, k
         return (parts if known and parts else None), max(k, i + 1)
 
-    def identifier_call(self, open_idx: int, end: int) -> Optional[Parts]:
+    def identifier_call(self, open_idx: int, end: int) -> Parts | None:
         """Resolve ``IDENTIFIER(...)``/``TABLE(...)`` when its argument is a name.
 
         Accepts a string, a session variable ``$v`` and ``||`` concatenations
@@ -196,12 +248,12 @@ class Reader:
             return None
         return split_dotted("".join(pieces))
 
-    def qualify(self, parts: Optional[Parts]) -> Optional[TableName]:
+    def qualify(self, parts: Parts | None) -> TableName | None:
         return self.resolver.qualify(parts) if parts else None
 
     # -- findings ----------------------------------------------------------------
 
-    def input(self, parts: Optional[Parts], scope: Optional[Scope]) -> None:
+    def input(self, parts: Parts | None, scope: Scope | None) -> None:
         """Record a table read, unless it is a CTE visible in ``scope``."""
         if not parts:
             return
@@ -212,7 +264,7 @@ class Reader:
         if name is not None:
             self.collector.read(name)
 
-    def output(self, parts: Optional[Parts]) -> Optional[TableName]:
+    def output(self, parts: Parts | None) -> TableName | None:
         name = self.qualify(parts)
         if name is not None:
             self.collector.write(name)
@@ -224,7 +276,7 @@ class Reader:
         self.output(parts)
         return k
 
-    def read_input(self, i: int, end: int, scope: Optional[Scope] = None) -> int:
+    def read_input(self, i: int, end: int, scope: Scope | None = None) -> int:
         parts, k = self.read_name(i, end)
         self.input(parts, scope)
         return k

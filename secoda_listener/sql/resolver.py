@@ -7,7 +7,7 @@ qualified with whatever database/schema is current at that point.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from secoda_listener.sql.names import Identifier, TableName, split_dotted
 

@@ -9,7 +9,7 @@ rewritten or removed before tokenizing so they cannot produce phantom tables.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from secoda_listener.sql.fastlex import fast_lex
 from secoda_listener.sql.names import GENERIC

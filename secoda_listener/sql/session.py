@@ -6,8 +6,6 @@ so that later statements in the same script qualify names correctly.
 
 from __future__ import annotations
 
-from typing import Optional
-
 from secoda_listener.sql.names import Identifier, identifier_from_setting
 from secoda_listener.sql.reader import Reader, Scope
 from secoda_listener.sql.tokens import OP, PLACEHOLDER, PUNCT, QUOTED, STRING, WORD, Tok, string_value, unquote
@@ -15,7 +13,7 @@ from secoda_listener.sql.tokens import OP, PLACEHOLDER, PUNCT, QUOTED, STRING, W
 _NOT_NAMESPACES = frozenset({"ROLE", "WAREHOUSE", "SECONDARY"})
 
 
-def use(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+def use(r: Reader, k: int, j: int, scope: Scope | None) -> None:
     """USE [DATABASE d | SCHEMA [d.]s | d | d.s]; roles and warehouses are ignored."""
     k += 1
     kind = r.word(k)
@@ -36,7 +34,7 @@ def use(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
         r.resolver.use_database(parts[0])  # Snowflake: a bare name is a database
 
 
-def set_(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+def set_(r: Reader, k: int, j: int, scope: Scope | None) -> None:
     """SET search_path / SET SCHEMA (Postgres) and SET var = 'value' (Snowflake)."""
     k = r.skip_words(k + 1, frozenset({"SESSION", "LOCAL"}))
     name = r.word(k)
@@ -59,13 +57,13 @@ def set_(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
         _assign(r, r.toks[k], r.toks[k + 2 : j])
 
 
-def reset(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+def reset(r: Reader, k: int, j: int, scope: Scope | None) -> None:
     """RESET search_path / RESET ALL restores the default schema."""
     if r.word(k + 1) in ("SEARCH_PATH", "ALL"):
         r.resolver.reset_schema()
 
 
-def unset(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+def unset(r: Reader, k: int, j: int, scope: Scope | None) -> None:
     """UNSET v / UNSET (a, b)."""
     for tok in r.toks[k + 1 : j]:
         if tok.kind in (WORD, QUOTED):
@@ -97,7 +95,7 @@ def _assign(r: Reader, var: Tok, value: list[Tok]) -> None:
         r.resolver.set_variable(unquote(var.text), "".join(pieces))
 
 
-def _first_schema(values: list[Tok]) -> Optional[Identifier]:
+def _first_schema(values: list[Tok]) -> Identifier | None:
     """First usable entry of a search_path list ("$user" cannot be resolved statically)."""
     for tok in values:
         if tok.kind == WORD:

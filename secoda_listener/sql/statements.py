@@ -14,7 +14,7 @@ from secoda_listener.sql.tokens import OTHER, PUNCT
 Handler = Callable[[Reader, int, int, Optional[Scope]], None]
 
 
-def _select(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+def _select(r: Reader, k: int, j: int, scope: Scope | None) -> None:
     query(r, k, j, scope, top=True)
 
 
@@ -46,23 +46,72 @@ HANDLERS: dict[str, Handler] = {
 # Statements recognised as moving no data (spec rule 5 and their relatives).
 NO_LINEAGE = frozenset(
     {
-        "GRANT", "REVOKE", "COMMENT", "ANALYZE", "ANALYSE", "VACUUM", "CALL", "SHOW", "DESCRIBE",
-        "DESC", "LIST", "LS", "COMMIT", "ROLLBACK", "ABORT", "END", "SAVEPOINT", "RELEASE", "LOCK",
-        "NOTIFY", "LISTEN", "UNLISTEN", "DISCARD", "DEALLOCATE", "PREPARE", "PUT", "GET",
-        "REMOVE", "RM", "CLUSTER", "REINDEX", "CHECKPOINT", "DO", "FETCH", "CLOSE", "MOVE",
-        "SECURITY", "LOAD", "RAISE", "BREAK", "CONTINUE", "EXIT", "NULL", "ASSERT", "AWAIT",
-        "CANCEL", "UNLOAD_HISTORY", "START", "IMPORT", "REASSIGN", "LABEL", "SUMMARIZE", "RESUME",
+        "GRANT",
+        "REVOKE",
+        "COMMENT",
+        "ANALYZE",
+        "ANALYSE",
+        "VACUUM",
+        "CALL",
+        "SHOW",
+        "DESCRIBE",
+        "DESC",
+        "LIST",
+        "LS",
+        "COMMIT",
+        "ROLLBACK",
+        "ABORT",
+        "END",
+        "SAVEPOINT",
+        "RELEASE",
+        "LOCK",
+        "NOTIFY",
+        "LISTEN",
+        "UNLISTEN",
+        "DISCARD",
+        "DEALLOCATE",
+        "PREPARE",
+        "PUT",
+        "GET",
+        "REMOVE",
+        "RM",
+        "CLUSTER",
+        "REINDEX",
+        "CHECKPOINT",
+        "DO",
+        "FETCH",
+        "CLOSE",
+        "MOVE",
+        "SECURITY",
+        "LOAD",
+        "RAISE",
+        "BREAK",
+        "CONTINUE",
+        "EXIT",
+        "NULL",
+        "ASSERT",
+        "AWAIT",
+        "CANCEL",
+        "UNLOAD_HISTORY",
+        "START",
+        "IMPORT",
+        "REASSIGN",
+        "LABEL",
+        "SUMMARIZE",
+        "RESUME",
         "SUSPEND",
     }
 )
-def body_reader(r: Reader, k: int, j: int, scope: Optional[Scope]) -> None:
+
+
+def body_reader(r: Reader, k: int, j: int, scope: Scope | None) -> None:
     """Data-modifying statement inside a query (``WITH x AS (DELETE ...) INSERT ...``)."""
     handler = HANDLERS.get(r.word(k))
     if handler is not None:
         handler(r, k, j, scope)
 
 
-def read_statement(r: Reader, run_nested: RunNested) -> Optional[str]:
+def read_statement(r: Reader, run_nested: RunNested) -> str | None:
     """Read the statement held by ``r``; returns a problem description or None.
 
     ``run_nested`` reads SQL text found inside the statement (Snowflake
@@ -87,7 +136,7 @@ def read_statement(r: Reader, run_nested: RunNested) -> Optional[str]:
     return f"unrecognised statement starting with {r.toks[k].text[:40]!r}"
 
 
-def _health(r: Reader) -> Optional[str]:
+def _health(r: Reader) -> str | None:
     """Describe visible damage: lexer errors, unbalanced parentheses, truncation."""
     problems = []
     if any(tok.kind == OTHER for tok in r.toks):
@@ -106,7 +155,24 @@ def _health(r: Reader) -> Optional[str]:
 
 _DANGLING = frozenset(
     {
-        "FROM", "JOIN", "ON", "WHERE", "SELECT", "INTO", "AND", "OR", "BY", "SET", "AS", "USING",
-        "TABLE", "VIEW", "WITH", "UNION", "HAVING", "=", "IN",
+        "FROM",
+        "JOIN",
+        "ON",
+        "WHERE",
+        "SELECT",
+        "INTO",
+        "AND",
+        "OR",
+        "BY",
+        "SET",
+        "AS",
+        "USING",
+        "TABLE",
+        "VIEW",
+        "WITH",
+        "UNION",
+        "HAVING",
+        "=",
+        "IN",
     }
 )

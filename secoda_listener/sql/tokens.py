@@ -33,7 +33,7 @@ OTHER = 9  # lexer errors, psql commands, anything unexpected
 class Tok:
     """One significant token: kind, text as written, upper-cased text, offsets."""
 
-    __slots__ = ("kind", "text", "up", "start", "end")
+    __slots__ = ("end", "kind", "start", "text", "up")
 
     def __init__(self, kind: int, text: str, start: int) -> None:
         self.kind = kind

@@ -25,8 +25,15 @@ class State(enum.Enum):
 
 
 def test_dag_block_reads_a_real_dag() -> None:
-    dag = DAG("objects_dag", start_date=START, schedule="@daily", tags=["b", "a"], description="d",
-              max_active_runs=3, catchup=False)
+    dag = DAG(
+        "objects_dag",
+        start_date=START,
+        schedule="@daily",
+        tags=["b", "a"],
+        description="d",
+        max_active_runs=3,
+        catchup=False,
+    )
     block = objects.dag_block(dag)
     assert block.dag_id == "objects_dag"
     assert block.start_date == str(START)

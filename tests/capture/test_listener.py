@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from secoda_listener import conf, forks, logs
+from secoda_listener import conf, forks
 from secoda_listener.capture.listener import listener
 from tests.conftest import API_KEY
 from tests.support.airflow_home import secoda_connection

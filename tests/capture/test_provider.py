@@ -21,7 +21,11 @@ def test_provider_info_validates_against_airflows_schema():
 def test_connection_type_and_config_section():
     info = get_provider_info()
     assert info["connection-types"] == [
-        {"connection-type": "secoda", "hook-class-name": "secoda_listener.capture.connection_type.SecodaHook", "hook-name": "Secoda Hook"}
+        {
+            "connection-type": "secoda",
+            "hook-class-name": "secoda_listener.capture.connection_type.SecodaHook",
+            "hook-name": "Secoda Hook",
+        }
     ]
     options = info["config"]["secoda"]["options"]
     assert set(options) == set(conf.OPTIONS)

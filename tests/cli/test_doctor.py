@@ -39,11 +39,15 @@ def connection(host: str | None, password: str | None = KEY, integration_id: str
 
 def doctor(tmp_path: Path, *args: str, **env_vars: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
-    env.update(PYTHONPATH=str(REPO), AIRFLOW_HOME=str(tmp_path / "airflow_home"),
-               AIRFLOW__SECODA__SPOOL_DIR=str(tmp_path / "spool"))
+    env.update(
+        PYTHONPATH=str(REPO),
+        AIRFLOW_HOME=str(tmp_path / "airflow_home"),
+        AIRFLOW__SECODA__SPOOL_DIR=str(tmp_path / "spool"),
+    )
     env.update(env_vars)
-    return subprocess.run([sys.executable, "-m", "secoda_listener", "doctor", *args], capture_output=True,
-                          text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "secoda_listener", "doctor", *args], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def problems(output: str) -> list[str]:
@@ -77,9 +81,14 @@ def test_healthy_setup_exits_0_and_never_shows_the_key(tmp_path: Path, rx: Recei
 
 
 def test_json_output_and_another_connection(tmp_path: Path, rx: Receiver) -> None:
-    result = doctor(tmp_path, "--conn-id", "secoda_eu", "--json",
-                    AIRFLOW_CONN_SECODA_EU=connection(rx.url, integration_id="it-eu"),
-                    AIRFLOW__SECODA__TRIGGER_EXTRACTION="after_dag_run")
+    result = doctor(
+        tmp_path,
+        "--conn-id",
+        "secoda_eu",
+        "--json",
+        AIRFLOW_CONN_SECODA_EU=connection(rx.url, integration_id="it-eu"),
+        AIRFLOW__SECODA__TRIGGER_EXTRACTION="after_dag_run",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
     assert report["problems"] == 0
@@ -118,12 +127,19 @@ def test_plain_http_to_a_remote_host_is_refused_without_contacting_it(tmp_path: 
 
 def test_unreachable_host_and_key_with_whitespace(tmp_path: Path) -> None:
     port = closed_port()
-    result = doctor(tmp_path, "--timeout", "2",
-                    AIRFLOW_CONN_SECODA_DEFAULT=connection(f"http://127.0.0.1:{port}/api/v1/", password=KEY + "\n"))
+    result = doctor(
+        tmp_path,
+        "--timeout",
+        "2",
+        AIRFLOW_CONN_SECODA_DEFAULT=connection(f"http://127.0.0.1:{port}/api/v1/", password=KEY + "\n"),
+    )
     assert result.returncode == 1
     found = problems(result.stdout)
-    assert any(f"GET http://127.0.0.1:{port}/healthcheck: ConnectionError" in p
-               and f"GET http://127.0.0.1:{port}/api/v1/healthcheck: ConnectionError" in p for p in found), found
+    assert any(
+        f"GET http://127.0.0.1:{port}/healthcheck: ConnectionError" in p
+        and f"GET http://127.0.0.1:{port}/api/v1/healthcheck: ConnectionError" in p
+        for p in found
+    ), found
     assert any("whitespace" in p for p in found)
     assert KEY not in result.stdout
 
@@ -165,9 +181,13 @@ def test_config_extractor_spool_and_refused_key_problems_each_with_a_fix(tmp_pat
     spool.write(SpoolRecord(event_id="ev-1", conn_id="secoda_default", route=Route.INGEST, body={"x": 1}))
     [claim] = spool.claim(1)
     spool.fail(claim, "http-401", "POST ... -> HTTP 401: Invalid token.")
-    result = doctor(tmp_path, AIRFLOW_CONN_SECODA_DEFAULT=connection(rx.url),
-                    AIRFLOW__SECODA__FLUSH_TIMEOUT="soon", AIRFLOW__SECODA__TRIGGER_EXTRACTION="always",
-                    AIRFLOW__SECODA__EXTRACTORS="no_such_module_xyz:Extractor")
+    result = doctor(
+        tmp_path,
+        AIRFLOW_CONN_SECODA_DEFAULT=connection(rx.url),
+        AIRFLOW__SECODA__FLUSH_TIMEOUT="soon",
+        AIRFLOW__SECODA__TRIGGER_EXTRACTION="always",
+        AIRFLOW__SECODA__EXTRACTORS="no_such_module_xyz:Extractor",
+    )
     out = result.stdout
     assert result.returncode == 1
     found = problems(out)

@@ -29,8 +29,14 @@ WRITTEN_AGO = 5
 def spool(tmp_path: Path) -> Spool:
     written = Spool(tmp_path / "spool", fsync=False, clock_ns=lambda: time.time_ns() - WRITTEN_AGO * 10**9)
     for i in range(5):
-        written.write(SpoolRecord(event_id=f"ev-{i}", conn_id="secoda_default", route=Route.INGEST,
-                                  body={"event_id": f"ev-{i}", "event_type": "task_success"}))
+        written.write(
+            SpoolRecord(
+                event_id=f"ev-{i}",
+                conn_id="secoda_default",
+                route=Route.INGEST,
+                body={"event_id": f"ev-{i}", "event_type": "task_success"},
+            )
+        )
     return Spool(written.directory, fsync=False)
 
 
@@ -38,10 +44,12 @@ def cli(tmp_path: Path, rx: Receiver | None, *args: str) -> subprocess.Completed
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
     env.update(PYTHONPATH=str(REPO), AIRFLOW_HOME=str(tmp_path / "airflow_home"))
     if rx is not None:
-        env["AIRFLOW_CONN_SECODA_DEFAULT"] = json.dumps({
-            "conn_type": "secoda", "host": rx.url, "password": KEY, "extra": {"integration_id": "it-1"}})
-    return subprocess.run([sys.executable, "-m", "secoda_listener", *args], capture_output=True, text=True,
-                          env=env, timeout=120)
+        env["AIRFLOW_CONN_SECODA_DEFAULT"] = json.dumps(
+            {"conn_type": "secoda", "host": rx.url, "password": KEY, "extra": {"integration_id": "it-1"}}
+        )
+    return subprocess.run(
+        [sys.executable, "-m", "secoda_listener", *args], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def delivered(rx: Receiver) -> collections.Counter:

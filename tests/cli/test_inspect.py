@@ -15,7 +15,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 DAG_FILE = textwrap.dedent(
-    '''
+    """
     import datetime as dt
 
     from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
@@ -67,7 +67,7 @@ DAG_FILE = textwrap.dedent(
 
     with DAG("opted_out", start_date=dt.datetime(2024, 1, 1), schedule=None, tags=["secoda:disabled"]):
         BashOperator(task_id="quiet", bash_command="echo hi")
-    '''
+    """
 )
 
 USER_EXTRACTOR = textwrap.dedent(
@@ -99,12 +99,26 @@ def inspect(tmp_path: Path, *args: str, **env_vars: str) -> subprocess.Completed
         AIRFLOW_HOME=str(tmp_path / "airflow_home"),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         AIRFLOW__SECODA__SPOOL_DIR=str(tmp_path / "spool"),
-        AIRFLOW_CONN_SECODA_PG=json.dumps({"conn_type": "postgres", "host": "pg.internal", "port": 5433,
-                                           "schema": "shop", "login": "etl", "password": "pg-pw-unused"}),
+        AIRFLOW_CONN_SECODA_PG=json.dumps(
+            {
+                "conn_type": "postgres",
+                "host": "pg.internal",
+                "port": 5433,
+                "schema": "shop",
+                "login": "etl",
+                "password": "pg-pw-unused",
+            }
+        ),
     )
     env.update(env_vars)
-    return subprocess.run([sys.executable, "-m", "secoda_listener", "inspect", *args], capture_output=True, check=False,
-                          text=True, env=env, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "secoda_listener", "inspect", *args],
+        capture_output=True,
+        check=False,
+        text=True,
+        env=env,
+        timeout=180,
+    )
 
 
 def test_every_task_with_its_extractor_rendered_sql_and_lineage(tmp_path: Path, dag_file: Path) -> None:
@@ -156,8 +170,16 @@ def test_every_task_with_its_extractor_rendered_sql_and_lineage(tmp_path: Path, 
 
 def test_json_for_one_task_and_a_user_extractor_from_config(tmp_path: Path, dag_file: Path) -> None:
     (tmp_path / "my_extractors.py").write_text(USER_EXTRACTOR)
-    result = inspect(tmp_path, str(dag_file), "--task", "psql_load", "--dag", "inspected", "--json",
-                     AIRFLOW__SECODA__EXTRACTORS="my_extractors:EchoExtractor")
+    result = inspect(
+        tmp_path,
+        str(dag_file),
+        "--task",
+        "psql_load",
+        "--dag",
+        "inspected",
+        "--json",
+        AIRFLOW__SECODA__EXTRACTORS="my_extractors:EchoExtractor",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
     [dag] = report["dags"]
@@ -170,9 +192,14 @@ def test_json_for_one_task_and_a_user_extractor_from_config(tmp_path: Path, dag_
 
 
 def test_disabled_operator_is_shown_as_not_reported(tmp_path: Path, dag_file: Path) -> None:
-    result = inspect(tmp_path, str(dag_file), "--task", "python_only",
-                     AIRFLOW__SECODA__DISABLED_FOR_OPERATORS="airflow.providers.standard.operators.python."
-                     "PythonOperator,airflow.operators.python.PythonOperator")
+    result = inspect(
+        tmp_path,
+        str(dag_file),
+        "--task",
+        "python_only",
+        AIRFLOW__SECODA__DISABLED_FOR_OPERATORS="airflow.providers.standard.operators.python."
+        "PythonOperator,airflow.operators.python.PythonOperator",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "NOT reported: operator in [secoda] disabled_for_operators" in result.stdout
 

@@ -40,8 +40,14 @@ def test_reads_file_and_prints_indented_json(tmp_path: Path) -> None:
 
 def test_reads_stdin_by_default_and_with_dash() -> None:
     for args in ((), ("-",)):
-        done = lineage("--dialect", "postgres", "--default-schema", "public", *args,
-                       stdin="COPY t FROM STDIN; COPY (SELECT * FROM s) TO STDOUT;")
+        done = lineage(
+            "--dialect",
+            "postgres",
+            "--default-schema",
+            "public",
+            *args,
+            stdin="COPY t FROM STDIN; COPY (SELECT * FROM s) TO STDOUT;",
+        )
         assert done.returncode == 0, done.stderr
         result = json.loads(done.stdout)
         assert result["inputs"] == ["public.s"]

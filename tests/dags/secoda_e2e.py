@@ -26,8 +26,13 @@ def _sleep() -> None:
     time.sleep(0.1)
 
 
-with DAG("secoda_e2e_success", start_date=START, schedule=None, tags=["e2e", "team:data"],
-         description="two tasks that succeed") as success_dag:
+with DAG(
+    "secoda_e2e_success",
+    start_date=START,
+    schedule=None,
+    tags=["e2e", "team:data"],
+    description="two tasks that succeed",
+) as success_dag:
     first = BashOperator(task_id="say_hello", bash_command="echo hello")
     second = PythonOperator(task_id="sleep_a_bit", python_callable=_sleep)
     first >> second
@@ -38,6 +43,7 @@ with DAG("secoda_e2e_failure", start_date=START, schedule=None, tags=["e2e"]) as
 with DAG("secoda_e2e_opted_out", start_date=START, schedule=None, tags=["e2e", "secoda:disabled"]) as out_dag:
     BashOperator(task_id="quiet", bash_command="echo nobody hears me")
 
-with DAG("secoda_e2e_conn_override", start_date=START, schedule=None, tags=["e2e"],
-         params={"secoda_conn_id": "secoda_other"}) as override_dag:
+with DAG(
+    "secoda_e2e_conn_override", start_date=START, schedule=None, tags=["e2e"], params={"secoda_conn_id": "secoda_other"}
+) as override_dag:
     BashOperator(task_id="elsewhere", bash_command="echo other connection")

@@ -37,19 +37,40 @@ def _fail() -> None:
     raise ValueError("boom: the scheduled task failed on purpose")
 
 
-with DAG("secoda_sched_success", start_date=START, schedule=None, catchup=False, tags=TAGS,
-         default_args=DEFAULT_ARGS, description="three tasks that succeed") as success_dag:
+with DAG(
+    "secoda_sched_success",
+    start_date=START,
+    schedule=None,
+    catchup=False,
+    tags=TAGS,
+    default_args=DEFAULT_ARGS,
+    description="three tasks that succeed",
+) as success_dag:
     extract = BashOperator(task_id="extract", bash_command="echo extracting")
     transform = PythonOperator(task_id="transform", python_callable=_transform)
     load = BashOperator(task_id="load", bash_command="echo loading")
     extract >> transform >> load
 
-with DAG("secoda_sched_failure", start_date=START, schedule=None, catchup=False, tags=TAGS,
-         default_args=DEFAULT_ARGS, description="a task that succeeds, then one that fails") as failure_dag:
+with DAG(
+    "secoda_sched_failure",
+    start_date=START,
+    schedule=None,
+    catchup=False,
+    tags=TAGS,
+    default_args=DEFAULT_ARGS,
+    description="a task that succeeds, then one that fails",
+) as failure_dag:
     prepare = BashOperator(task_id="prepare", bash_command="echo preparing")
     explode = PythonOperator(task_id="explode", python_callable=_fail)
     prepare >> explode
 
-with DAG("secoda_sched_scheduler_only", start_date=START, schedule=None, catchup=False, tags=TAGS,
-         default_args=DEFAULT_ARGS, description="no task process ever starts") as scheduler_only_dag:
+with DAG(
+    "secoda_sched_scheduler_only",
+    start_date=START,
+    schedule=None,
+    catchup=False,
+    tags=TAGS,
+    default_args=DEFAULT_ARGS,
+    description="no task process ever starts",
+) as scheduler_only_dag:
     EmptyOperator(task_id="nothing_to_run")

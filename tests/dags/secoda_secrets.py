@@ -27,7 +27,7 @@ class StageSqlOperator(SQLExecuteQueryOperator):
     """An SQL operator whose statement is rendered and reported but never executed
     (there is no Snowflake here): the event path is the real one, only execute() is not."""
 
-    def execute(self, context):  # noqa: ANN001
+    def execute(self, context):
         return None
 
 

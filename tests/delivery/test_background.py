@@ -56,8 +56,9 @@ def no_flusher() -> Iterator[None]:
 def test_a_kick_delivers_what_is_spooled(tmp_path: Path, rx: Receiver, no_flusher) -> None:
     endpoint = Endpoint(rx.url, API_KEY, "it-1")
     outbox_module.forget_outbox()
-    box = outbox_module.get_outbox(lambda: Outbox(tmp_path / "spool", resolve_endpoint=lambda c: endpoint,
-                                                  fsync=False, flush_timeout=20))
+    box = outbox_module.get_outbox(
+        lambda: Outbox(tmp_path / "spool", resolve_endpoint=lambda c: endpoint, fsync=False, flush_timeout=20)
+    )
     try:
         box.put(spooled(1))
         box.put(spooled(2))

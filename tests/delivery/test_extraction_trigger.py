@@ -59,8 +59,10 @@ def test_off_by_default_spools_and_creates_nothing(tmp_path: Path, monkeypatch: 
     monkeypatch.setenv("AIRFLOW__SECODA__SPOOL_DIR", str(tmp_path / "spool"))
     monkeypatch.delenv("AIRFLOW__SECODA__TRIGGER_EXTRACTION", raising=False)
     calls: list[SpoolRecord] = []
-    assert trigger.maybe_trigger_extraction(
-        "secoda_default", lambda r: calls.append(r) or PutResult(Placement.SPOOLED)) is False
+    assert (
+        trigger.maybe_trigger_extraction("secoda_default", lambda r: calls.append(r) or PutResult(Placement.SPOOLED))
+        is False
+    )
     assert calls == [] and not (tmp_path / "spool").exists()
 
 
@@ -133,8 +135,18 @@ def test_racing_processes_spool_one_trigger_and_secoda_gets_one_request(tmp_path
     racers = []
     for index in range(8):
         ready = tmp_path / f"ready-{index}"
-        racers.append((ready, subprocess.Popen([sys.executable, "-c", _RACER, str(ready), str(go)], env=env,
-                                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
+        racers.append(
+            (
+                ready,
+                subprocess.Popen(
+                    [sys.executable, "-c", _RACER, str(ready), str(go)],
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                ),
+            )
+        )
     deadline = time.monotonic() + 120
     while not all(ready.exists() for ready, _ in racers):
         assert time.monotonic() < deadline, "racers did not start"
@@ -153,8 +165,13 @@ def test_racing_processes_spool_one_trigger_and_secoda_gets_one_request(tmp_path
         env["AIRFLOW_CONN_SECODA_DEFAULT"] = json.dumps(
             {"conn_type": "secoda", "host": rx.url, "password": API_KEY, "extra": {"integration_id": "it-7"}}
         )
-        flushed = subprocess.run([sys.executable, "-m", "secoda_listener", "flush", "--timeout", "20"],
-                                 env=env, capture_output=True, text=True, timeout=120)
+        flushed = subprocess.run(
+            [sys.executable, "-m", "secoda_listener", "flush", "--timeout", "20"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert flushed.returncode == 0, flushed.stdout + flushed.stderr
         received = rx.received()
     assert [(r["path"], r["status"], r["body"]["type"]) for r in received] == [(JOBS_PATH, 200, "metadata")]

@@ -100,8 +100,13 @@ with flock(Path(sys.argv[1])) as locked:
 def test_lock_is_exclusive_across_processes(tmp_path: Path) -> None:
     path = tmp_path / ".lock"
     repo = Path(__file__).resolve().parents[2]
-    holder = subprocess.Popen([sys.executable, "-c", _HOLD, str(path)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(repo)})
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(repo)},
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         with flock(path, blocking=False) as locked:

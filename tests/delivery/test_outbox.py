@@ -71,9 +71,7 @@ def test_the_key_is_in_no_spool_file_even_after_refusals(tmp_path: Path, rx: Rec
     assert "sk-wrong-key-9999" not in caplog.text
 
 
-def test_unwritable_spool_holds_in_memory_warns_once_and_sends_directly(
-    tmp_path: Path, rx: Receiver, caplog
-) -> None:
+def test_unwritable_spool_holds_in_memory_warns_once_and_sends_directly(tmp_path: Path, rx: Receiver, caplog) -> None:
     outbox = make_outbox(unwritable_dir(tmp_path), rx)
     answers = [outbox.put(rec(i)) for i in range(5)]
     assert all(a.placement is Placement.HELD for a in answers)
@@ -101,8 +99,13 @@ print(result.sent, result.remaining)
 
 
 def test_failing_writes_fall_back_to_memory_and_direct_send(tmp_path: Path, rx: Receiver) -> None:
-    proc = subprocess.run([sys.executable, "-c", _WRITES_FAIL, str(tmp_path / "spool"), rx.url, KEY],
-                          capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(REPO)})
+    proc = subprocess.run(
+        [sys.executable, "-c", _WRITES_FAIL, str(tmp_path / "spool"), rx.url, KEY],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     put_answer, flush_answer = proc.stdout.splitlines()
     assert put_answer.startswith("held in memory: spool unwritable (cannot write to spool")
     assert flush_answer == "1 0"

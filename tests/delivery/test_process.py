@@ -89,8 +89,10 @@ def test_the_exit_handler_is_registered_once(fresh_process) -> None:
 def test_describe_says_what_a_flush_did() -> None:
     assert process.describe(FlushResult(sent=2)) == "2 sent"
     text = process.describe(FlushResult(sent=1, failed=1, remaining=3, skipped_backoff=3, errors=("HTTP 503",)))
-    assert text == ("1 sent, 3 left spooled for a later flush, 1 rejected (see `secoda-listener status`), "
-                    "Secoda is backing off, HTTP 503")
+    assert text == (
+        "1 sent, 3 left spooled for a later flush, 1 rejected (see `secoda-listener status`), "
+        "Secoda is backing off, HTTP 503"
+    )
 
 
 def test_a_forked_child_owes_nothing_its_parent_put(tmp_path: Path, rx: Receiver, fresh_process) -> None:

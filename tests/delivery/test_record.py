@@ -25,8 +25,13 @@ from secoda_listener.exceptions import InvalidRecordError
 
 
 def record(**changes) -> SpoolRecord:
-    fields = {"event_id": "ev-1", "conn_id": "secoda_default", "route": Route.INGEST,
-              "body": {"event_id": "ev-1", "sql": "select 'é'"}, "created_at": 1700000000.5}
+    fields = {
+        "event_id": "ev-1",
+        "conn_id": "secoda_default",
+        "route": Route.INGEST,
+        "body": {"event_id": "ev-1", "sql": "select 'é'"},
+        "created_at": 1700000000.5,
+    }
     fields.update(changes)
     return SpoolRecord(**fields)
 
@@ -34,16 +39,19 @@ def record(**changes) -> SpoolRecord:
 # --- SpoolRecord ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("event_id", "", "non-empty 'event_id'"),
-    ("event_id", 7, "'event_id' of type str"),
-    ("conn_id", None, "'conn_id' of type str"),
-    ("route", "ingest", "'route' of type Route"),  # the text is what the file says, not a route
-    ("body", [1, 2], "'body' of type dict"),
-    ("created_at", "yesterday", "'created_at' of type float"),
-    ("created_at", True, "'created_at' of type float"),
-    ("failure", {"kind": "http-400"}, "'failure' of type Failure"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("event_id", "", "non-empty 'event_id'"),
+        ("event_id", 7, "'event_id' of type str"),
+        ("conn_id", None, "'conn_id' of type str"),
+        ("route", "ingest", "'route' of type Route"),  # the text is what the file says, not a route
+        ("body", [1, 2], "'body' of type dict"),
+        ("created_at", "yesterday", "'created_at' of type float"),
+        ("created_at", True, "'created_at' of type float"),
+        ("failure", {"kind": "http-400"}, "'failure' of type Failure"),
+    ],
+)
 def test_validators_refuse_wrong_fields(field: str, value: object, message: str) -> None:
     with pytest.raises(InvalidRecordError, match=message):
         record(**{field: value})
@@ -68,7 +76,10 @@ def test_round_trip_keeps_every_field_and_the_on_disk_keys() -> None:
     # Compact, UTF-8 as is, and the keys every earlier spool has.
     assert b", " not in data and "é".encode() in data
     assert json.loads(data) == {
-        "event_id": "ev-1", "conn_id": "secoda_default", "route": "ingest", "created_at": 1700000000.5,
+        "event_id": "ev-1",
+        "conn_id": "secoda_default",
+        "route": "ingest",
+        "created_at": 1700000000.5,
         "body": {"event_id": "ev-1", "sql": "select 'é'"},
         "failure": {"kind": "http-400", "reason": "POST ... -> HTTP 400: bad", "at": 1700000001.25},
     }
@@ -81,19 +92,26 @@ def test_a_body_that_is_not_json_is_invalid(body: dict) -> None:
         record(body=body).to_json()
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b'{"event_id": "ev-1", "conn', "corrupt spool file: "),
-    (b"\xff\xfe not utf-8", "corrupt spool file: "),
-    (b"[1, 2]", "corrupt spool file: not a record"),
-    (b'{"event_id": "e", "conn_id": "c", "route": "ingest"}', "corrupt spool file: not a record"),
-    (b'{"event_id": "e", "conn_id": "c", "route": "nowhere", "body": {}}', "unknown route 'nowhere'"),
-    (b'{"event_id": "e", "conn_id": "c", "route": ["ingest"], "body": {}}', "unknown route"),
-    (b'{"event_id": "e", "conn_id": 3, "route": "ingest", "body": {}}', "'conn_id' of type str"),
-    (b'{"event_id": "e", "conn_id": "c", "route": "ingest", "body": {}, "failure": {"kind": "x"}}',
-     "corrupt spool file: "),
-    (b'{"event_id": "e", "conn_id": "c", "route": "ingest", "body": {}, "failure": "no"}',
-     "'failure' of type Failure"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b'{"event_id": "ev-1", "conn', "corrupt spool file: "),
+        (b"\xff\xfe not utf-8", "corrupt spool file: "),
+        (b"[1, 2]", "corrupt spool file: not a record"),
+        (b'{"event_id": "e", "conn_id": "c", "route": "ingest"}', "corrupt spool file: not a record"),
+        (b'{"event_id": "e", "conn_id": "c", "route": "nowhere", "body": {}}', "unknown route 'nowhere'"),
+        (b'{"event_id": "e", "conn_id": "c", "route": ["ingest"], "body": {}}', "unknown route"),
+        (b'{"event_id": "e", "conn_id": 3, "route": "ingest", "body": {}}', "'conn_id' of type str"),
+        (
+            b'{"event_id": "e", "conn_id": "c", "route": "ingest", "body": {}, "failure": {"kind": "x"}}',
+            "corrupt spool file: ",
+        ),
+        (
+            b'{"event_id": "e", "conn_id": "c", "route": "ingest", "body": {}, "failure": "no"}',
+            "'failure' of type Failure",
+        ),
+    ],
+)
 def test_corrupt_input_is_an_invalid_record(data: bytes, message: str) -> None:
     with pytest.raises(InvalidRecordError, match=message):
         SpoolRecord.from_json(data)
@@ -101,14 +119,21 @@ def test_corrupt_input_is_an_invalid_record(data: bytes, message: str) -> None:
 
 def test_a_record_an_older_version_spooled_is_read_and_claimed(tmp_path: Path) -> None:
     # Byte for byte what the dict-based encoder of earlier versions wrote (created_at first).
-    old = (b'{"created_at":1700000000.123,"event_id":"ev-old","conn_id":"secoda_default","route":"extraction",'
-           b'"body":{"type":"metadata"}}')
+    old = (
+        b'{"created_at":1700000000.123,"event_id":"ev-old","conn_id":"secoda_default","route":"extraction",'
+        b'"body":{"type":"metadata"}}'
+    )
     spool = Spool(tmp_path, fsync=False)
     name = f"{1700000000123000000:019d}_{HOST}_4242_deadbeef_secoda_default.json"
     (tmp_path / "new" / name).write_bytes(old)
     [claim] = spool.claim()
-    assert spool.read(claim) == SpoolRecord(event_id="ev-old", conn_id="secoda_default", route=Route.EXTRACTION,
-                                            body={"type": "metadata"}, created_at=1700000000.123)
+    assert spool.read(claim) == SpoolRecord(
+        event_id="ev-old",
+        conn_id="secoda_default",
+        route=Route.EXTRACTION,
+        body={"type": "metadata"},
+        created_at=1700000000.123,
+    )
     # Missing created_at (a hand-made file) still reads.
     assert SpoolRecord.from_json(b'{"event_id":"e","conn_id":"c","route":"ingest","body":{}}').created_at == 0.0
 
@@ -143,10 +168,19 @@ def test_unsafe_connection_ids_get_a_stable_hashed_key() -> None:
     assert conn_key("x" * 65).startswith("h-") and conn_key("a@b").startswith("h-")
 
 
-@pytest.mark.parametrize("foreign", [
-    "notes.txt", "foo.json", "a_b_c_d.json", "x_host_1_r_key.txt", "abc_host_1_r_key.json",
-    "1_host_pid_r_key.json", "1__1_r_key.json", "²_host_1_r_key.json",
-])
+@pytest.mark.parametrize(
+    "foreign",
+    [
+        "notes.txt",
+        "foo.json",
+        "a_b_c_d.json",
+        "x_host_1_r_key.txt",
+        "abc_host_1_r_key.json",
+        "1_host_pid_r_key.json",
+        "1__1_r_key.json",
+        "²_host_1_r_key.json",
+    ],
+)
 def test_foreign_names_parse_to_none(foreign: str) -> None:
     assert SpoolName.parse(foreign) is None and conn_key_of(foreign) == ""
 

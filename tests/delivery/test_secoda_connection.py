@@ -40,8 +40,14 @@ def test_loopback():
 def test_resolve_from_env_connection(monkeypatch):
     monkeypatch.setenv(
         "AIRFLOW_CONN_SECODA_T1",
-        json.dumps({"conn_type": "secoda", "host": "https://api.secoda.co/api/v1/", "password": "k-123",
-                    "extra": {"integration_id": "42"}}),
+        json.dumps(
+            {
+                "conn_type": "secoda",
+                "host": "https://api.secoda.co/api/v1/",
+                "password": "k-123",
+                "extra": {"integration_id": "42"},
+            }
+        ),
     )
     endpoint = resolve_endpoint("secoda_t1")
     assert endpoint.url_for(ROUTE_INGEST) == "https://api.secoda.co/api/v1/integration/run_logs/42/ingest/"

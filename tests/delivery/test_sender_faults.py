@@ -102,9 +102,7 @@ def test_429_storm_honours_retry_after(spool: Spool, rx: Receiver, clock: FakeCl
     assert rx.attempts == 8 and delivered(rx) == {f"ev-{i}": 1 for i in range(5)}
 
 
-def test_429_storm_without_retry_after_backs_off_exponentially(
-    spool: Spool, rx: Receiver, clock: FakeClock
-) -> None:
+def test_429_storm_without_retry_after_backs_off_exponentially(spool: Spool, rx: Receiver, clock: FakeClock) -> None:
     spool.write(rec(0))
     rx.add_fault(status=429, times=4)
     backoff = SharedBackoff(spool.backoff_path, BackoffPolicy(base=0.1, cap=0.4), clock=clock)
@@ -131,8 +129,9 @@ def test_slow_responses_do_not_stretch_the_flush(spool: Spool, rx: Receiver, clo
     rx.add_fault(delay=30, times=5)
     started = clock.now
     transport = ClockedTransport(clock, deadline=started + 1.0)
-    sender = Sender(spool, lambda conn_id: Endpoint(rx.url, KEY, "it-1"), transport, request_timeout=10,
-                    **on_clock(clock))
+    sender = Sender(
+        spool, lambda conn_id: Endpoint(rx.url, KEY, "it-1"), transport, request_timeout=10, **on_clock(clock)
+    )
     result = sender.flush(1.0)
     # Even if every request had used all the time it was given, and every back-off
     # wait was spent, the flush ends within its budget: the 30 s answers were not awaited.
@@ -177,11 +176,10 @@ time.sleep(60)
 
 
 @pytest.mark.parametrize("reap_first", [True, False], ids=["reaped", "zombie"])
-def test_claim_of_a_killed_process_is_delivered_by_a_later_flush(
-    spool: Spool, rx: Receiver, reap_first: bool
-) -> None:
-    proc = subprocess.Popen([sys.executable, "-c", _CLAIM_THEN_HANG, str(spool.directory)],
-                            stdout=subprocess.PIPE, text=True, env=ENV)
+def test_claim_of_a_killed_process_is_delivered_by_a_later_flush(spool: Spool, rx: Receiver, reap_first: bool) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CLAIM_THEN_HANG, str(spool.directory)], stdout=subprocess.PIPE, text=True, env=ENV
+    )
     try:
         assert proc.stdout.readline().strip() == "claimed"
         os.kill(proc.pid, signal.SIGKILL)
@@ -213,8 +211,9 @@ for i in itertools.count():
 def test_writer_killed_mid_write_never_causes_a_corrupt_send(spool: Spool, rx: Receiver) -> None:
     # Large fsync'ed records: a SIGKILL at a random moment very likely lands
     # mid-write (the deterministic variant is in test_spool.py).
-    proc = subprocess.Popen([sys.executable, "-c", _WRITE_LARGE_FOREVER, str(spool.directory)],
-                            stdout=subprocess.PIPE, text=True, env=ENV)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _WRITE_LARGE_FOREVER, str(spool.directory)], stdout=subprocess.PIPE, text=True, env=ENV
+    )
     try:
         assert proc.stdout.readline().strip() == "writing"
         wait_until(lambda: len(spool.list_new()) >= 2, timeout=120)
@@ -266,18 +265,20 @@ print(sent)
 """
 
 
-def test_eight_writers_and_four_flushers_lose_and_duplicate_nothing(tmp_path: Path, spool: Spool,
-                                                                    rx: Receiver) -> None:
+def test_eight_writers_and_four_flushers_lose_and_duplicate_nothing(tmp_path: Path, spool: Spool, rx: Receiver) -> None:
     per_writer = 150
     stop = tmp_path / "writers-done"
     flushers = [
-        subprocess.Popen([sys.executable, "-c", _FLUSHER, str(spool.directory), rx.url, KEY, str(stop)],
-                         stdout=subprocess.PIPE, text=True, env=ENV)
+        subprocess.Popen(
+            [sys.executable, "-c", _FLUSHER, str(spool.directory), rx.url, KEY, str(stop)],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=ENV,
+        )
         for _ in range(4)
     ]
     writers = [
-        subprocess.Popen([sys.executable, "-c", _WRITER, str(spool.directory), f"w{n}", str(per_writer)],
-                         env=ENV)
+        subprocess.Popen([sys.executable, "-c", _WRITER, str(spool.directory), f"w{n}", str(per_writer)], env=ENV)
         for n in range(8)
     ]
     try:

@@ -28,8 +28,9 @@ def rec(i: int, conn_id: str = "secoda_default", **body) -> SpoolRecord:
 
 
 def _dead_pid() -> int:
-    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     return int(proc.stdout)
 
 
@@ -153,8 +154,9 @@ sp.os.write = half_then_hang
 sp.Spool({str(tmp_path)!r}, fsync=False).write(SpoolRecord(event_id="torn", conn_id="c", route=Route.INGEST,
     body={{"sql": "x" * 100000}}))
 """
-    proc = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", child], stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}
+    )
     try:
         assert proc.stdout.readline().strip() == "hanging"
         spool = Spool(tmp_path, fsync=False)

@@ -26,8 +26,9 @@ def rx(tmp_path: Path):
 
 def _send(rx: Receiver, transport: Transport | None = None, key: str = KEY, timeout=5.0, route=ROUTE_INGEST):
     endpoint = Endpoint(rx.url, key, "it-1")
-    return (transport or Transport()).post(endpoint.url_for(route), {"event_id": "e1", "n": 1},
-                                            headers=endpoint.headers(), timeout=timeout, event_id="e1")
+    return (transport or Transport()).post(
+        endpoint.url_for(route), {"event_id": "e1", "n": 1}, headers=endpoint.headers(), timeout=timeout, event_id="e1"
+    )
 
 
 def test_2xx_returns_status_and_sends_event_id_header(rx: Receiver) -> None:
@@ -85,7 +86,12 @@ def test_parse_retry_after_edge_cases() -> None:
 
 def test_is_retryable_table() -> None:
     assert [s for s in (200, 400, 408, 429, 499, 500, 501, 503, 505, 599) if is_retryable(s)] == [
-        408, 429, 500, 503, 599]
+        408,
+        429,
+        500,
+        503,
+        599,
+    ]
 
 
 def test_connection_reset_and_refused_are_retryable(rx: Receiver) -> None:

@@ -31,7 +31,10 @@ def test_missing_connection_warns_once_and_keeps_events(run_dag, receiver, airfl
     )
     flushed = subprocess.run(
         [sys.executable, "-m", "secoda_listener", "flush", "--timeout", "30"],
-        env=env, capture_output=True, text=True, timeout=120,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert flushed.returncode == 0, flushed.stdout + flushed.stderr
     types = sorted(r["body"]["event_type"] for r in receiver.received() if r["status"] == 200)

@@ -14,9 +14,7 @@ from pathlib import Path
 from tests.support.airflow_home import REPO
 
 
-def test_a_bug_inside_the_plugin_neither_fails_the_task_nor_silences_other_listeners(
-    run_dag, receiver, tmp_path: Path
-):
+def test_a_bug_inside_the_plugin_neither_fails_the_task_nor_silences_other_listeners(run_dag, receiver, tmp_path: Path):
     probe = tmp_path / "probe.txt"
     result = run_dag(
         "secoda_e2e_success",

@@ -68,11 +68,15 @@ class ScheduledRuns:
 
     def explain(self) -> str:
         """Service log tails and the spool's content, for assertion messages."""
-        leftover = {sub: sorted(p.name for p in (self.spool / sub).glob("*")) for sub in RECORD_DIRS
-                    if (self.spool / sub).is_dir()}
+        leftover = {
+            sub: sorted(p.name for p in (self.spool / sub).glob("*"))
+            for sub in RECORD_DIRS
+            if (self.spool / sub).is_dir()
+        }
         kinds = collections.Counter(_key(b) for b in self.bodies())
-        tails = "\n".join(f"----- {name} -----\n" + "\n".join(text.splitlines()[-40:])
-                          for name, text in self.logs.items())
+        tails = "\n".join(
+            f"----- {name} -----\n" + "\n".join(text.splitlines()[-40:]) for name, text in self.logs.items()
+        )
         return f"received: {dict(kinds)}\nspool: {leftover}\n{tails}"
 
 
@@ -81,8 +85,11 @@ def _spool_records(spool: Path) -> list[str]:
 
 
 def _received_types(receiver, dag_id: str) -> list[str]:
-    return [r["body"].get("event_type") for r in receiver.received()
-            if isinstance(r.get("body"), dict) and (r["body"].get("dag") or {}).get("dag_id") == dag_id]
+    return [
+        r["body"].get("event_type")
+        for r in receiver.received()
+        if isinstance(r.get("body"), dict) and (r["body"].get("dag") or {}).get("dag_id") == dag_id
+    ]
 
 
 def _expected_events(run_ids: dict[str, str]) -> set[tuple[str, str, str | None]]:
@@ -97,8 +104,11 @@ def _expected_events(run_ids: dict[str, str]) -> set[tuple[str, str, str | None]
 
 
 def _key(body: dict[str, Any]) -> tuple[str, str, str | None]:
-    return (body.get("event_type"), (body.get("dag") or {}).get("dag_id"),
-            (body.get("task_instance") or {}).get("task_id"))
+    return (
+        body.get("event_type"),
+        (body.get("dag") or {}).get("dag_id"),
+        (body.get("task_instance") or {}).get("task_id"),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +129,10 @@ def scheduled(postgres, tmp_path_factory: pytest.TempPathFactory) -> ScheduledRu
 
     with Receiver(store=root / "received.jsonl", api_key=API_KEY) as receiver:
         services = AirflowServices.create(
-            home, db_uri, psql=lambda sql: postgres.psql(database, sql), logs_dir=root / "service_logs",
+            home,
+            db_uri,
+            psql=lambda sql: postgres.psql(database, sql),
+            logs_dir=root / "service_logs",
             extra_env={
                 "AIRFLOW_CONN_SECODA_DEFAULT": secoda_connection(receiver.url, API_KEY),
                 "AIRFLOW__SECODA__SPOOL_DIR": str(spool),
@@ -145,12 +158,20 @@ def scheduled(postgres, tmp_path_factory: pytest.TempPathFactory) -> ScheduledRu
             # First a DAG whose only task the scheduler completes itself: no task process
             # exists yet, so its DAG-run events can only be delivered by the scheduler.
             services.cli_ok("dags", "trigger", SCHEDULER_ONLY_DAG)
-            wait_for("the run without task processes to end", lambda: runs_done([SCHEDULER_ONLY_DAG]),
-                     RUN_TIMEOUT, 0.5, services.tails)
+            wait_for(
+                "the run without task processes to end",
+                lambda: runs_done([SCHEDULER_ONLY_DAG]),
+                RUN_TIMEOUT,
+                0.5,
+                services.tails,
+            )
             try:
-                wait_for("the scheduler to deliver its DAG-run events",
-                         lambda: "dag_run_success" in _received_types(receiver, SCHEDULER_ONLY_DAG),
-                         DELIVERY_TIMEOUT, 0.25)
+                wait_for(
+                    "the scheduler to deliver its DAG-run events",
+                    lambda: "dag_run_success" in _received_types(receiver, SCHEDULER_ONLY_DAG),
+                    DELIVERY_TIMEOUT,
+                    0.25,
+                )
             except TimeoutError:
                 pass  # test_dag_run_events_come_from_the_scheduler says what is missing
             scheduler_only_first = receiver.received()
@@ -169,8 +190,13 @@ def scheduled(postgres, tmp_path_factory: pytest.TempPathFactory) -> ScheduledRu
                 wait_for("every event to arrive and the spool to drain", delivered, DELIVERY_TIMEOUT, 0.25)
             except TimeoutError:
                 pass  # the tests below say precisely what is missing
-            wait_for("the task processes to exit", lambda: not services.live_task_processes(DAG_OUTCOME),
-                     DELIVERY_TIMEOUT, 0.25, services.tails)
+            wait_for(
+                "the task processes to exit",
+                lambda: not services.live_task_processes(DAG_OUTCOME),
+                DELIVERY_TIMEOUT,
+                0.25,
+                services.tails,
+            )
             task_states = {dag_id: services.task_states(dag_id) for dag_id in DAG_OUTCOME}
             alive_before_stop = [s.name for s in services.services if s.alive()]
             received = receiver.received()
@@ -183,10 +209,17 @@ def scheduled(postgres, tmp_path_factory: pytest.TempPathFactory) -> ScheduledRu
         received_after_stop = receiver.received()
 
     return ScheduledRuns(
-        services=services, home=home.path, spool=spool, received=received,
-        received_after_stop=received_after_stop, spool_before_stop=spool_before_stop, run_ids=run_ids,
-        task_states=task_states, scheduler_only_first=scheduler_only_first,
-        alive_before_stop=alive_before_stop, survivors=survivors,
+        services=services,
+        home=home.path,
+        spool=spool,
+        received=received,
+        received_after_stop=received_after_stop,
+        spool_before_stop=spool_before_stop,
+        run_ids=run_ids,
+        task_states=task_states,
+        scheduler_only_first=scheduler_only_first,
+        alive_before_stop=alive_before_stop,
+        survivors=survivors,
         logs={s.name: s.log_path.read_text(errors="replace") for s in services.services},
     )
 
@@ -203,7 +236,9 @@ def test_the_plugin_warned_about_nothing(scheduled: ScheduledRuns):
     for dag_id in DAG_OUTCOME:
         texts += task_logs(scheduled.home, dag_id).values()
     warnings = [
-        line for text in texts for line in text.splitlines()
+        line
+        for text in texts
+        for line in text.splitlines()
         if "secoda-listener" in line and re.search(r'WARNING|ERROR|\[warning|\[error|"level": ?"(warning|error)"', line)
     ]
     assert warnings == [], "\n".join(warnings)
@@ -250,8 +285,9 @@ def test_dag_run_events_come_from_the_scheduler(scheduled: ScheduledRuns):
     # The run without task processes was fully delivered before any task process
     # existed: the scheduler's background flusher sent it, nobody else could have.
     first = {_key(r["body"]) for r in scheduled.scheduler_only_first}
-    assert first == {("dag_run_running", SCHEDULER_ONLY_DAG, None),
-                     ("dag_run_success", SCHEDULER_ONLY_DAG, None)}, scheduled.explain()
+    assert first == {("dag_run_running", SCHEDULER_ONLY_DAG, None), ("dag_run_success", SCHEDULER_ONLY_DAG, None)}, (
+        scheduled.explain()
+    )
 
 
 def test_each_task_process_flushed_its_own_events_before_exiting(scheduled: ScheduledRuns):

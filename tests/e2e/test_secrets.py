@@ -65,12 +65,22 @@ def secrets_run(run_dag, receiver, tmp_path: Path, airflow_home):
     """Run the DAG with delivery off (flush_timeout 0), look at the spool, then flush it."""
     env = {
         "AIRFLOW_CONN_SECODA_SECRETS_PG": json.dumps(
-            {"conn_type": "postgres", "host": "db.internal", "login": "etl", "password": CONN_PASSWORD,
-             "port": 5432, "schema": "shop"}
+            {
+                "conn_type": "postgres",
+                "host": "db.internal",
+                "login": "etl",
+                "password": CONN_PASSWORD,
+                "port": 5432,
+                "schema": "shop",
+            }
         ),
         "AIRFLOW_CONN_SECODA_SECRETS_SNOW": json.dumps(
-            {"conn_type": "snowflake", "login": "etl", "password": "snow-pw-unused",
-             "extra": {"account": "acme-xy12345", "database": "RAW", "warehouse": "WH"}}
+            {
+                "conn_type": "snowflake",
+                "login": "etl",
+                "password": "snow-pw-unused",
+                "extra": {"account": "acme-xy12345", "database": "RAW", "warehouse": "WH"},
+            }
         ),
         "AIRFLOW_VAR_SECODA_DB_PASSWORD": VAR_PASSWORD,
     }
@@ -80,18 +90,36 @@ def secrets_run(run_dag, receiver, tmp_path: Path, airflow_home):
     spool_modes = {path: (path.is_dir(), stat.S_IMODE(path.stat().st_mode)) for path in [spool, *spool.rglob("*")]}
 
     cli_env = airflow_home.env(
-        {"AIRFLOW_CONN_SECODA_DEFAULT": secoda_connection(receiver.url, API_KEY),
-         "AIRFLOW__SECODA__SPOOL_DIR": str(spool), "PYTHONPATH": str(REPO), **env}
+        {
+            "AIRFLOW_CONN_SECODA_DEFAULT": secoda_connection(receiver.url, API_KEY),
+            "AIRFLOW__SECODA__SPOOL_DIR": str(spool),
+            "PYTHONPATH": str(REPO),
+            **env,
+        }
     )
-    flushed = subprocess.run([sys.executable, "-m", "secoda_listener", "flush", "--timeout", "30"],
-                             env=cli_env, capture_output=True, text=True, timeout=120)
-    status = subprocess.run([sys.executable, "-m", "secoda_listener", "status"],
-                            env=cli_env, capture_output=True, text=True, timeout=120)
+    flushed = subprocess.run(
+        [sys.executable, "-m", "secoda_listener", "flush", "--timeout", "30"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    status = subprocess.run(
+        [sys.executable, "-m", "secoda_listener", "status"], env=cli_env, capture_output=True, text=True, timeout=120
+    )
     return {
-        "run": result, "spool_files": spool_files, "spool_modes": spool_modes, "flush": flushed,
-        "status": status, "records": receiver.received(), "store": receiver.store_path.read_text(),
-        "logs": {path: path.read_text(errors="replace") for path in (airflow_home.path / "logs").rglob("*")
-                 if path.is_file() and "secoda_secrets" in str(path)},
+        "run": result,
+        "spool_files": spool_files,
+        "spool_modes": spool_modes,
+        "flush": flushed,
+        "status": status,
+        "records": receiver.received(),
+        "store": receiver.store_path.read_text(),
+        "logs": {
+            path: path.read_text(errors="replace")
+            for path in (airflow_home.path / "logs").rglob("*")
+            if path.is_file() and "secoda_secrets" in str(path)
+        },
     }
 
 

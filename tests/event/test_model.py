@@ -13,9 +13,21 @@ from secoda_listener.event.datasets import Dataset, Lineage
 
 
 def _ti(**overrides):
-    values = dict(task_id="t", dag_id="d", run_id="r", map_index=-1, try_number=1, max_tries=0, state="failed",
-                  start_date="2024-01-01 00:00:00", end_date=None, hostname="h", operator="m.Op", sql="select 1",
-                  error="ValueError: x")
+    values = dict(
+        task_id="t",
+        dag_id="d",
+        run_id="r",
+        map_index=-1,
+        try_number=1,
+        max_tries=0,
+        state="failed",
+        start_date="2024-01-01 00:00:00",
+        end_date=None,
+        hostname="h",
+        operator="m.Op",
+        sql="select 1",
+        error="ValueError: x",
+    )
     values.update(overrides)
     return ev.TaskInstanceBlock(**values)
 
@@ -34,7 +46,9 @@ def test_task_failed_body_is_json_and_complete():
     assert body["task_instance"]["sql"] == "select 1"
     assert "source_code" not in body["task_instance"]
     assert body["lineage"] == {
-        "inputs": [{"namespace": "postgres://h:5432", "name": "db.public.a"}], "outputs": [], "errors": ["e"],
+        "inputs": [{"namespace": "postgres://h:5432", "name": "db.public.a"}],
+        "outputs": [],
+        "errors": ["e"],
     }
     assert body["dag"]["tags"] == ["a"]
     assert body["producer"].startswith("secoda-listener/")

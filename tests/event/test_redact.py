@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import copy
+import importlib.util
 import json
 import subprocess
 import sys
@@ -83,13 +82,19 @@ def test_sql_field_is_scrubbed_as_sql_and_stays_otherwise_identical() -> None:
 def test_list_valued_sql_is_scrubbed_item_by_item() -> None:
     sql = ["CREATE USER a PASSWORD 'one1'", "SELECT 1", "ALTER USER b IDENTIFIED BY 'two2'"]
     out = redact_event(task_event(sql=sql), max_bytes=BIG)
-    assert out["task_instance"]["sql"] == ["CREATE USER a PASSWORD '***'", "SELECT 1", "ALTER USER b IDENTIFIED BY '***'"]
+    assert out["task_instance"]["sql"] == [
+        "CREATE USER a PASSWORD '***'",
+        "SELECT 1",
+        "ALTER USER b IDENTIFIED BY '***'",
+    ]
 
 
 def test_source_code_is_scrubbed_as_shell() -> None:
-    command = "export PGPASSWORD=hunter2 && psql -h db -p 5432 -c \"select 1\" --api-key k1"
+    command = 'export PGPASSWORD=hunter2 && psql -h db -p 5432 -c "select 1" --api-key k1'
     out = redact_event(task_event(source_code=command, sql=None), max_bytes=BIG)
-    assert out["task_instance"]["source_code"] == "export PGPASSWORD=*** && psql -h db -p 5432 -c \"select 1\" --api-key ***"
+    assert (
+        out["task_instance"]["source_code"] == 'export PGPASSWORD=*** && psql -h db -p 5432 -c "select 1" --api-key ***'
+    )
     assert out["task_instance"]["sql"] is None
 
 

@@ -75,7 +75,9 @@ SQL_CASES = [
         "CREATE USER 'a'@'h' IDENTIFIED WITH mysql_native_password BY \"***\";",
         id="mysql-identified-with",
     ),
-    pytest.param("CREATE USER scott IDENTIFIED BY tiger;", "CREATE USER scott IDENTIFIED BY ***;", id="oracle-unquoted"),
+    pytest.param(
+        "CREATE USER scott IDENTIFIED BY tiger;", "CREATE USER scott IDENTIFIED BY ***;", id="oracle-unquoted"
+    ),
     pytest.param(
         "copy sales from 's3://b/k' credentials 'aws_access_key_id=AK;aws_secret_access_key=SK' csv;",
         "copy sales from 's3://b/k' credentials '***' csv;",
@@ -107,8 +109,8 @@ SQL_CASES = [
         id="snowflake-create-secret",
     ),
     pytest.param(
-        "SELECT PARSE_JSON('{\"token\": \"abc\", \"user\": \"u\"}') AS j;",
-        "SELECT PARSE_JSON('{\"token\": \"***\", \"user\": \"u\"}') AS j;",
+        'SELECT PARSE_JSON(\'{"token": "abc", "user": "u"}\') AS j;',
+        'SELECT PARSE_JSON(\'{"token": "***", "user": "u"}\') AS j;',
         id="json-in-literal",
     ),
     pytest.param(
@@ -170,18 +172,28 @@ SHELL_CASES = [
         "PGPASSWORD='***' psql -h db -p 5432 -U etl -d shop -c 'select 1'",
         id="pgpassword-prefix",
     ),
-    pytest.param('SNOWSQL_PWD="x" snowsql -a acct -q "select 1"', 'SNOWSQL_PWD="***" snowsql -a acct -q "select 1"', id="snowsql-pwd"),
+    pytest.param(
+        'SNOWSQL_PWD="x" snowsql -a acct -q "select 1"',
+        'SNOWSQL_PWD="***" snowsql -a acct -q "select 1"',
+        id="snowsql-pwd",
+    ),
     pytest.param("tool --password=abc --port 5432", "tool --password=*** --port 5432", id="long-flag-equals"),
     pytest.param("tool --api-key xyz123 run", "tool --api-key *** run", id="long-flag-space"),
     pytest.param("tool --client-secret 'a b' --x", "tool --client-secret '***' --x", id="quoted-flag-value"),
-    pytest.param("aws configure set aws_secret_access_key SK --profile p", "aws configure set aws_secret_access_key SK --profile p", id="positional-not-guessed"),
+    pytest.param(
+        "aws configure set aws_secret_access_key SK --profile p",
+        "aws configure set aws_secret_access_key SK --profile p",
+        id="positional-not-guessed",
+    ),
     pytest.param(
         'JAVA_OPTS="-Djavax.net.ssl.keyStorePassword=changeit -Xmx1g" java -jar app.jar',
         'JAVA_OPTS="-Djavax.net.ssl.keyStorePassword=*** -Xmx1g" java -jar app.jar',
         id="secret-inside-non-secret-value",
     ),
     pytest.param("mysql -u root -pS3cret shop -e 'select 1'", "mysql -u root -p*** shop -e 'select 1'", id="mysql-p"),
-    pytest.param("mysqldump -h h -P 3306 -p'x y' db > d.sql", "mysqldump -h h -P 3306 -p'***' db > d.sql", id="mysqldump-p"),
+    pytest.param(
+        "mysqldump -h h -P 3306 -p'x y' db > d.sql", "mysqldump -h h -P 3306 -p'***' db > d.sql", id="mysqldump-p"
+    ),
     pytest.param("mysql -p -h h db", "mysql -p -h h db", id="mysql-prompt-kept"),
     pytest.param("sshpass -p 'pw' ssh host", "sshpass -p '***' ssh host", id="sshpass"),
     pytest.param(
@@ -250,12 +262,14 @@ def test_scrub_shell_heredoc_script() -> None:
 
 TEXT_CASES = [
     pytest.param(
-        'connection to server failed: postgresql://bob:p@ss@db:5432/x?sslmode=require',
-        'connection to server failed: postgresql://bob:***@db:5432/x?sslmode=require',
+        "connection to server failed: postgresql://bob:p@ss@db:5432/x?sslmode=require",
+        "connection to server failed: postgresql://bob:***@db:5432/x?sslmode=require",
         id="uri-with-at-in-password",
     ),
     pytest.param("redis://:hunter2@cache:6379/0", "redis://:***@cache:6379/0", id="uri-empty-user"),
-    pytest.param("mongodb+srv://u:p/w@cluster0.x.net/db", "mongodb+srv://u:***@cluster0.x.net/db", id="uri-slash-in-password"),
+    pytest.param(
+        "mongodb+srv://u:p/w@cluster0.x.net/db", "mongodb+srv://u:***@cluster0.x.net/db", id="uri-slash-in-password"
+    ),
     pytest.param(
         "{'password': 'x1', 'config': 'token=abc', \"api_key\": \"q\\\"w\", 'port': 5432}",
         "{'password': '***', 'config': 'token=***', \"api_key\": \"***\", 'port': 5432}",
@@ -273,7 +287,11 @@ TEXT_CASES = [
         id="sas-url",
     ),
     pytest.param("Authorization: Basic dXNlcjpwYXNz", "Authorization: Basic ***", id="basic-header"),
-    pytest.param("headers={'Authorization': 'Bearer abc.def-ghi'}", "headers={'Authorization': 'Bearer ***'}", id="header-in-repr"),
+    pytest.param(
+        "headers={'Authorization': 'Bearer abc.def-ghi'}",
+        "headers={'Authorization': 'Bearer ***'}",
+        id="header-in-repr",
+    ),
     pytest.param("proxy-authorization: Negotiate YIIabc", "proxy-authorization: Negotiate ***", id="proxy-header"),
     pytest.param(
         "jdbc:snowflake://acct.snowflakecomputing.com/?user=u&password=pw&db=RAW",

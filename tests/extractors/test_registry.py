@@ -195,9 +195,7 @@ def test_subclasses_match_by_their_bases(configure: Callable[..., Registry]) -> 
     assert not matches(ConfigExtractor(), BashOperator)  # bases match, never the other way round
 
 
-def test_a_reexported_path_matches_once_its_module_is_imported(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_a_reexported_path_matches_once_its_module_is_imported(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     (tmp_path / "acme_public_api.py").write_text(f"from {LadderOperator.__module__} import LadderOperator\n")
     monkeypatch.syspath_prepend(str(tmp_path))
 

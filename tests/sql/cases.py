@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Callable, Optional, Sequence, Union
+from typing import Callable
 
 SF = "snowflake"
 PG = "postgres"
@@ -33,11 +34,11 @@ class Case:
     id: str
     category: str
     dialect: str
-    sql: Union[str, tuple[str, ...]]
+    sql: str | tuple[str, ...]
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
-    default_database: Optional[str] = None
-    default_schema: Optional[str] = None
+    default_database: str | None = None
+    default_schema: str | None = None
 
 
 Recorder = Callable[..., None]
@@ -51,14 +52,23 @@ def new_corpus() -> tuple[list[Case], Recorder]:
         id: str,
         category: str,
         dialect: str,
-        sql: Union[str, Sequence[str]],
+        sql: str | Sequence[str],
         inputs: Sequence[str] = (),
         outputs: Sequence[str] = (),
-        db: Optional[str] = None,
-        schema: Optional[str] = None,
+        db: str | None = None,
+        schema: str | None = None,
     ) -> None:
         cases.append(
-            Case(id, category, dialect, sql if isinstance(sql, str) else tuple(sql), tuple(inputs), tuple(outputs), db, schema)
+            Case(
+                id,
+                category,
+                dialect,
+                sql if isinstance(sql, str) else tuple(sql),
+                tuple(inputs),
+                tuple(outputs),
+                db,
+                schema,
+            )
         )
 
     return cases, case

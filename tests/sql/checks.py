@@ -7,7 +7,7 @@ Each helper asserts one thing about ``extract_lineage``'s answer for a
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import pytest
 

@@ -25,8 +25,16 @@ def deep_subqueries() -> str:
 
 def deep_parens() -> str:
     """500 nested parentheses, then 500 nested IN subqueries (tables t and u)."""
-    return ("SELECT " + "(" * 500 + "1" + ")" * 500 + " FROM t WHERE a IN "
-            + "(SELECT a FROM u WHERE b IN " * 500 + "(1)" + ")" * 500)
+    return (
+        "SELECT "
+        + "(" * 500
+        + "1"
+        + ")" * 500
+        + " FROM t WHERE a IN "
+        + "(SELECT a FROM u WHERE b IN " * 500
+        + "(1)"
+        + ")" * 500
+    )
 
 
 def _deep_with_list() -> str:

@@ -19,8 +19,24 @@ def test_corpus_covers_both_dialects_in_every_core_category() -> None:
     by_category: dict[str, set[str]] = {}
     for c in CASES:
         by_category.setdefault(c.category, set()).add(c.dialect)
-    for category in ("select", "cte", "insert", "update", "delete", "merge", "create", "copy", "names",
-                     "resolution", "table_function", "no_lineage", "multi", "placeholders", "drop", "alter"):
+    for category in (
+        "select",
+        "cte",
+        "insert",
+        "update",
+        "delete",
+        "merge",
+        "create",
+        "copy",
+        "names",
+        "resolution",
+        "table_function",
+        "no_lineage",
+        "multi",
+        "placeholders",
+        "drop",
+        "alter",
+    ):
         assert {"snowflake", "postgres"} <= by_category[category], category
 
 

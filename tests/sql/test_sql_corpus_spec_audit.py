@@ -39,6 +39,7 @@ def test_case_with_fallback_tokenizer(case, monkeypatch: pytest.MonkeyPatch) -> 
 
 # -- "Never fail": shapes that used to cost quadratic time or memory ------------------
 
+
 @pytest.mark.parametrize("name", sorted(ADVERSARIAL))
 def test_adversarial_inputs_are_read_right(name: str) -> None:
     # How fast they finish is measured in benchmarks/bench_sql_lineage.py, not asserted here:

@@ -30,8 +30,18 @@ def test_placeholder_styles(style: str, template: str, inputs: list[str], output
     assert result.errors == ()
 
 
-@pytest.mark.parametrize("sql", ["SELECT * FROM %s", "SELECT * FROM %(table)s", "SELECT * FROM :tbl", "SELECT * FROM ?",
-                                 "INSERT INTO %s SELECT 1", "SELECT * FROM IDENTIFIER(:t)", "SELECT * FROM IDENTIFIER(?)"])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM %s",
+        "SELECT * FROM %(table)s",
+        "SELECT * FROM :tbl",
+        "SELECT * FROM ?",
+        "INSERT INTO %s SELECT 1",
+        "SELECT * FROM IDENTIFIER(:t)",
+        "SELECT * FROM IDENTIFIER(?)",
+    ],
+)
 def test_placeholder_as_table_name_is_unknown_not_an_invented_table(sql: str) -> None:
     result = extract_lineage(sql, "snowflake")
     assert result.inputs == () and result.outputs == ()

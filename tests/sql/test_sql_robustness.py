@@ -19,8 +19,9 @@ def strs(names) -> list[str]:
     return [str(n) for n in names]
 
 
-@pytest.mark.parametrize("sql", ["", "   \n\t ", ";", ";;;", "-- only a comment", "/* block */", "/* unterminated",
-                                 "-- a\n/* b */\n-- c\n;"])
+@pytest.mark.parametrize(
+    "sql", ["", "   \n\t ", ";", ";;;", "-- only a comment", "/* block */", "/* unterminated", "-- a\n/* b */\n-- c\n;"]
+)
 @pytest.mark.parametrize("dialect", ["snowflake", "postgres", "generic"])
 def test_empty_and_comment_only(sql: str, dialect: str) -> None:
     result = extract_lineage(sql, dialect)
@@ -140,6 +141,7 @@ def test_error_list_is_bounded() -> None:
 
 
 # -- the huge inputs (huge_inputs.py, shared with the benchmark) ----------------------
+
 
 def test_huge_insert_select_finds_tables() -> None:
     sql = huge_insert()

@@ -22,8 +22,9 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import IO, Callable, Iterable, Mapping, TypeVar
+from typing import IO, Callable, TypeVar
 
 import attrs
 
@@ -38,8 +39,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for(what: str, probe: Callable[[], T], timeout: float, interval: float = 0.25,
-              explain: Callable[[], str] = lambda: "") -> T:
+def wait_for(
+    what: str, probe: Callable[[], T], timeout: float, interval: float = 0.25, explain: Callable[[], str] = lambda: ""
+) -> T:
     """Call ``probe`` until it returns something truthy; raise with ``explain()`` at the deadline."""
     deadline = time.monotonic() + timeout
     while True:
@@ -58,7 +60,7 @@ def _session_of(pid: int) -> tuple[int, int] | None:
     except OSError:
         return None
     # The command name is in parentheses and may hold spaces: parse after the last ')'.
-    fields = stat[stat.rindex(")") + 2:].split()
+    fields = stat[stat.rindex(")") + 2 :].split()
     if fields[0] == "Z":  # a zombie has exited; its parent (ours, or gone) reaps it
         return None
     return int(fields[2]), int(fields[3])
@@ -96,11 +98,16 @@ class Service:
     exit_code: int | None = None
     _log: IO[bytes] | None = None
 
-    def start(self, env: Mapping[str, str], cwd: Path) -> "Service":
+    def start(self, env: Mapping[str, str], cwd: Path) -> Service:
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            self.argv, env=dict(env), cwd=cwd, stdin=subprocess.DEVNULL,
-            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+            self.argv,
+            env=dict(env),
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         return self
 
@@ -162,8 +169,14 @@ class AirflowServices:
     api_port: int | None = None
 
     @classmethod
-    def create(cls, home: AirflowHome, db_uri: str, psql: Callable[[str], str], logs_dir: Path,
-               extra_env: Mapping[str, str] | None = None) -> "AirflowServices":
+    def create(
+        cls,
+        home: AirflowHome,
+        db_uri: str,
+        psql: Callable[[str], str],
+        logs_dir: Path,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> AirflowServices:
         """``db_uri`` is a SQLAlchemy URL of an empty Postgres database; ``psql(sql)`` queries it."""
         env = {
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": db_uri,
@@ -213,8 +226,14 @@ class AirflowServices:
         """Run several CLI commands at once (each costs seconds of imports); all must succeed."""
         started = time.monotonic()
         procs = [
-            subprocess.Popen([str(BIN / "airflow"), *args], env=self.env(), cwd=self.home.path,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            subprocess.Popen(
+                [str(BIN / "airflow"), *args],
+                env=self.env(),
+                cwd=self.home.path,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
             for args in commands
         ]
         results = []
@@ -234,8 +253,21 @@ class AirflowServices:
         airflow = str(BIN / "airflow")
         if airflow_major() >= 3:
             return [
-                ("api-server", [airflow, "api-server", "--host", "127.0.0.1", "--port", str(self.api_port),
-                                "--workers", "1", "--apps", "execution"]),
+                (
+                    "api-server",
+                    [
+                        airflow,
+                        "api-server",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(self.api_port),
+                        "--workers",
+                        "1",
+                        "--apps",
+                        "execution",
+                    ],
+                ),
                 ("dag-processor", [airflow, "dag-processor"]),
                 ("scheduler", [airflow, "scheduler"]),
             ]
@@ -246,8 +278,9 @@ class AirflowServices:
         for name, argv in self._commands():
             self.services.append(Service(name, argv, self.logs_dir / f"{name}.log").start(env, self.home.path))
         if self.api_port is not None:
-            wait_for("the execution API to answer", self._execution_api_healthy, timeout=90,
-                     interval=0.5, explain=self.tails)
+            wait_for(
+                "the execution API to answer", self._execution_api_healthy, timeout=90, interval=0.5, explain=self.tails
+            )
 
     def _execution_api_healthy(self) -> bool:
         self.check_alive()
@@ -292,8 +325,10 @@ class AirflowServices:
         """Task processes of these DAGs still running (a task's end hooks run after its
         state is final in the database; stopping the scheduler then would cut them short)."""
         listed = ", ".join(f"'{dag_id}'" for dag_id in dag_ids)
-        pids = {int(row[0]) for row in self.rows(
-            f"SELECT pid FROM task_instance WHERE dag_id IN ({listed}) AND pid IS NOT NULL")}
+        pids = {
+            int(row[0])
+            for row in self.rows(f"SELECT pid FROM task_instance WHERE dag_id IN ({listed}) AND pid IS NOT NULL")
+        }
         ours: set[int] = set()
         for service in self.services:
             if service.proc is not None:

@@ -181,9 +181,9 @@ _SNOW_FLAGS = frozenset({"-x", "-i", "--stdin", "--temporary-connection", "--ret
                          "--no-single-transaction", "--enhanced-exit-codes"})  # fmt: skip
 
 
-def _snowflake_cli(args: list[str], long_names: dict[str, str], flags: frozenset[str], short: str) -> tuple[
-    dict[str, str], list[Job], bool
-]:
+def _snowflake_cli(
+    args: list[str], long_names: dict[str, str], flags: frozenset[str], short: str
+) -> tuple[dict[str, str], list[Job], bool]:
     """snowsql / ``snow sql`` options: (connection fields, -q/-f jobs in order, reads stdin explicitly)."""
     fields: dict[str, str] = {}
     jobs: list[Job] = []

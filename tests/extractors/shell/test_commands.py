@@ -159,7 +159,7 @@ def test_what_echo_printf_and_cat_send_down_a_pipe() -> None:
 
 
 def test_bash_c_wrapping() -> None:
-    found = find_sql("bash -c 'set -e; psql -h h -c \"select 1\" && snowsql --query \"select 2\" --accountname acct'")
+    found = find_sql('bash -c \'set -e; psql -h h -c "select 1" && snowsql --query "select 2" --accountname acct\'')
     assert [(f.dialect, f.sql, f.host, f.account) for f in found] == [
         ("postgres", "select 1", "h", None),
         ("snowflake", "select 2", None, "acct"),
@@ -167,7 +167,7 @@ def test_bash_c_wrapping() -> None:
 
 
 def test_nested_shells_and_options() -> None:
-    got = only("sh -euc \"bash -lc 'psql -c \\\"SELECT 9\\\"'\"")
+    got = only('sh -euc "bash -lc \'psql -c \\"SELECT 9\\"\'"')
     assert got.sql == "SELECT 9"
 
 

@@ -59,7 +59,7 @@ HOSTILE: dict[str, Callable[[int], str]] = {
     "heredocs": lambda n: "psql <<EOF\n" * (n // 11),
     "pipes": lambda n: "echo x | " * (n // 9),
     "nested-shells": lambda n: "bash -c '" * (n // 9),
-    "psql-flags": lambda n: "psql -c \"x\" -f ; " * (n // 18),
+    "psql-flags": lambda n: 'psql -c "x" -f ; ' * (n // 18),
     "spaces": lambda n: "psql" + " " * n + "-c x",
     "operators": lambda n: "&&;|" * (n // 4),
 }
