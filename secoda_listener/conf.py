@@ -37,9 +37,7 @@ class Option:
 
 
 OPTIONS: dict[str, Option] = {
-    "enabled": Option(
-        "boolean", "True", "Set to False to turn the whole plugin off: no event, no request, no file."
-    ),
+    "enabled": Option("boolean", "True", "Set to False to turn the whole plugin off: no event, no request, no file."),
     "conn_id": Option(
         "string",
         "secoda_default",
@@ -106,11 +104,28 @@ OPTIONS: dict[str, Option] = {
     "flush_timeout": Option(
         "float",
         "2.0",
-        "Seconds a task may spend at its end delivering spooled events. What is left stays spooled "
-        "for the next flush.",
+        "Seconds a task may spend at its end delivering spooled events. What is left stays spooled for the next flush.",
     ),
     "request_timeout": Option(
-        "float", "1.0", "Upper bound in seconds for one HTTP request to Secoda (connect and read)."
+        "float",
+        "10.0",
+        "Upper bound in seconds for one HTTP request to Secoda (connect and read). The delivery agent "
+        "waits this long for an answer; an end-of-task flush is bounded by flush_timeout as well.",
+    ),
+    "delivery": Option(
+        "string",
+        "agent",
+        "`agent`: hooks only write events to the spool and a delivery agent (one background process per "
+        "spool directory, started on demand, exiting when idle) sends them, so no Airflow process waits "
+        "on Secoda. `inline`: each task sends what is spooled at its end, within flush_timeout. "
+        "KubernetesExecutor pods (AIRFLOW_IS_K8S_EXECUTOR_POD set) always deliver inline: their disk "
+        "is gone when the task ends.",
+        "inline",
+    ),
+    "agent_idle_timeout": Option(
+        "float",
+        "600.0",
+        "Seconds the delivery agent stays up with nothing to send before it exits; the next event starts a new one.",
     ),
     "max_event_kb": Option(
         "integer",
@@ -163,7 +178,7 @@ def _read(key: str, env_value: str | None) -> str:
         from airflow.configuration import conf
 
         value = conf.get(SECTION, key, fallback=default)
-    except Exception:  # Airflow missing or its config broken: env var, then default.
+    except Exception:  # noqa: BLE001 - Airflow missing or its config broken: env var, then default.
         value = default if env_value is None else env_value
     return default if value is None else str(value).strip()
 
@@ -295,6 +310,18 @@ def flush_timeout() -> float:
 def request_timeout() -> float:
     """``[secoda] request_timeout``: cap on one HTTP request in seconds."""
     return _number("request_timeout", float, 0.05)
+
+
+def delivery() -> str:
+    """``[secoda] delivery``: ``agent`` or ``inline``; a KubernetesExecutor pod is always ``inline``."""
+    if os.environ.get("AIRFLOW_IS_K8S_EXECUTOR_POD"):
+        return "inline"
+    return _choice("delivery", ("agent", "inline"))
+
+
+def agent_idle_timeout() -> float:
+    """``[secoda] agent_idle_timeout``: seconds an idle delivery agent waits before exiting."""
+    return _number("agent_idle_timeout", float, 0.0)
 
 
 def max_event_bytes() -> int:

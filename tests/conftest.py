@@ -5,11 +5,15 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import pytest
 
 from tests.support.airflow_home import EXAMPLE_DAGS, TEST_DAGS, AirflowHome, DagRun, secoda_connection
+
+if TYPE_CHECKING:  # imported where used, only when a test asks for the fixture
+    from secoda_listener.testing.receiver import Receiver
+    from tests.support.postgres import LocalPostgres
 
 API_KEY = "sk-test-THE-API-KEY-must-not-leak"
 
@@ -30,7 +34,7 @@ def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> AirflowHome:
 
 
 @pytest.fixture
-def receiver(tmp_path: Path) -> Iterator[Receiver]:  # noqa: F821
+def receiver(tmp_path: Path) -> Iterator[Receiver]:
     from secoda_listener.testing.receiver import Receiver
 
     with Receiver(store=tmp_path / "received.jsonl", api_key=API_KEY) as running:
@@ -51,6 +55,11 @@ def run_dag(airflow_home: AirflowHome, receiver, tmp_path: Path) -> Callable[...
         extra = {
             "AIRFLOW_CONN_SECODA_DEFAULT": secoda_connection(receiver.url, API_KEY),
             "AIRFLOW__SECODA__SPOOL_DIR": str(tmp_path / "spool"),
+            # These tests check what arrived once `airflow dags test` returned, so each task
+            # delivers at its end (as in a KubernetesExecutor pod). The delivery agent, the
+            # default, is tested under a real scheduler (e2e/test_scheduler.py) and in
+            # e2e/test_agent.py; a test may pass delivery="agent".
+            "AIRFLOW__SECODA__DELIVERY": "inline",
         }
         extra.update({f"AIRFLOW__SECODA__{key.upper()}": str(value) for key, value in secoda_options.items()})
         extra.update(env or {})
@@ -60,7 +69,7 @@ def run_dag(airflow_home: AirflowHome, receiver, tmp_path: Path) -> Callable[...
 
 
 @pytest.fixture(scope="session")
-def postgres() -> Iterator[LocalPostgres]:  # noqa: F821
+def postgres() -> Iterator[LocalPostgres]:
     """A real Postgres server on 127.0.0.1 for the whole session."""
     from tests.support.postgres import LocalPostgres
 

@@ -4,10 +4,11 @@ Every hook body runs inside :func:`_guarded`: on Airflow 2.10 an exception
 escaping ``on_task_instance_running`` fails the user's task, and on every
 version pluggy skips the other listeners of that hook. Nothing escapes here.
 
-The hook path is short and local: selection (cheap, first), extraction
-(bounded), event, redaction, a durable write to the spool. The network is only
-touched when a task ends (one bounded flush), from a background thread in the
-scheduler, or from ``secoda-listener flush``.
+The hook path is short and local: selection (cheap, first), lineage from the
+extractors (bounded), event, redaction, a durable write to the spool, and the
+hand-off to the spool's delivery agent. No hook touches the network; only with
+``[secoda] delivery = inline`` (and in KubernetesExecutor pods) does a task
+send what it spooled at its end, within one bounded flush.
 """
 
 from __future__ import annotations
@@ -107,19 +108,19 @@ def _report_task(task_instance: Any, event_type: str, error: Any = None) -> None
     )
     placed = delivery.put(_record(event, _conn_id(dag)))
     if event_type == ev.TASK_RUNNING:
-        log.debug("secoda-listener: %s event %s %s", event_type, event.event_id, placed)
-        delivery.deliver_at_exit()
+        handed = delivery.hand_off(delivery.Moment.TASK_STARTED)
+        log.debug("secoda-listener: %s event %s %s; %s", event_type, event.event_id, placed, handed)
         return
-    flushed = delivery.flush()
+    handed = delivery.hand_off(delivery.Moment.TASK_ENDED)
     log.info(
-        "secoda-listener: %s event %s (%d inputs, %d outputs%s) %s; flush: %s",
+        "secoda-listener: %s event %s (%d inputs, %d outputs%s) %s; %s",
         event_type,
         event.event_id,
         len(task_lineage.lineage.inputs),
         len(task_lineage.lineage.outputs),
         f", {len(task_lineage.lineage.errors)} lineage errors" if task_lineage.lineage.errors else "",
         placed,
-        flushed,
+        handed,
     )
 
 
@@ -131,7 +132,6 @@ def _report_dag_run(dag_run: Any, event_type: str) -> None:
         return
     from secoda_listener.delivery import extraction_trigger as trigger
     from secoda_listener.delivery import process as delivery
-    from secoda_listener.delivery.background import background_flusher
 
     event = ev.Event(
         event_type=event_type,
@@ -140,13 +140,12 @@ def _report_dag_run(dag_run: Any, event_type: str) -> None:
     )
     conn_id = _conn_id(dag)
     placed = delivery.put(_record(event, conn_id))
-    log.debug("secoda-listener: %s event %s %s", event_type, event.event_id, placed)
     if event_type != ev.DAG_RUN_RUNNING:  # a run ended: ask Secoda to process (rate-limited)
         trigger.maybe_trigger_extraction(conn_id, delivery.put)
-    # The scheduler must never wait on Secoda: deliver from a background thread,
-    # and at interpreter exit whatever the thread did not get to.
-    background_flusher().kick()
-    delivery.deliver_at_exit()
+    # The scheduler (or API server) must never wait on Secoda: the agent sends, or
+    # inline a background thread of this process, and at exit what it did not get to.
+    handed = delivery.hand_off(delivery.Moment.LONG_LIVED)
+    log.debug("secoda-listener: %s event %s %s; %s", event_type, event.event_id, placed, handed)
 
 
 class SecodaListener:

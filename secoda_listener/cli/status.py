@@ -1,7 +1,8 @@
 """``secoda-listener status``: what waits in the spool, what failed, and why.
 
 Shows counts (waiting, being sent, refused), the age of the oldest waiting
-event, refusals by reason, evictions and the shared back-off state. Never
+event, refusals by reason, evictions, the shared back-off state and whether
+the spool's delivery agent runs. Never
 shows event bodies (they hold SQL) nor the API key (the spool never has it).
 """
 
@@ -32,6 +33,7 @@ def collect(spool: Any) -> dict[str, Any]:
     """Everything status shows, as JSON-able data."""
     import attrs
 
+    from secoda_listener.delivery.agent import agent_state
     from secoda_listener.delivery.backoff import SharedBackoff
 
     now = time.time()
@@ -40,7 +42,13 @@ def collect(spool: Any) -> dict[str, Any]:
         key: {**attrs.asdict(entry), "active": entry.active(now), "seconds_left": max(0.0, entry.until - now)}
         for key, entry in SharedBackoff(spool.backoff_path).entries().items()
     }
-    return {"spool_dir": str(spool.directory), **stats, "backoff": backoff, "recent_failures": spool.failures(limit=5)}
+    return {
+        "spool_dir": str(spool.directory),
+        **stats,
+        "backoff": backoff,
+        "recent_failures": spool.failures(limit=5),
+        "agent": agent_state(spool.directory),
+    }
 
 
 def _age(seconds: float | None) -> str:
@@ -65,6 +73,11 @@ def render(data: dict[str, Any]) -> str:
             f"evicted so far: {data['evictions']}"
         ),
     ]
+    agent = data["agent"]
+    if agent["running"]:
+        lines.append(f"  delivery agent: running, pid {agent.get('pid')}")
+    else:
+        lines.append("  delivery agent: not running (the next event starts one)")
     for failure in data["recent_failures"]:
         lines.append(
             f"  refused {failure.get('event_id', failure.get('file'))}: {failure.get('reason', failure.get('kind'))}"

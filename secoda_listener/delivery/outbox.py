@@ -153,6 +153,10 @@ class Outbox:
             log.warning("secoda-listener: could not keep an event: %s: %s", type(exc).__name__, exc)
             return PutResult(Placement.DROPPED, f"{type(exc).__name__}: {exc}")
 
+    def holding(self) -> bool:
+        """True while records wait in memory: only this process can send those."""
+        return self._hold.count_pending() > 0
+
     def flush(self, timeout: float | None = None) -> FlushResult:
         """Deliver within ``timeout`` (default ``flush_timeout``) seconds. Never raises."""
         try:

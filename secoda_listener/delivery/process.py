@@ -1,10 +1,16 @@
-"""This process's way out: the outbox built from ``[secoda]``, and when it flushes.
+"""This process's way out: the outbox built from ``[secoda]``, and who delivers what it put.
 
-The listener calls :func:`put` on every hook and :func:`flush` when a task
-ends. Because an Airflow 3 task process ends with ``os._exit`` (no ``atexit``
-registered at import time runs) and Airflow 2.10 runs no ``atexit`` in the
-task child, the exit handler is registered from inside a hook, and
-``before_stopping`` calls :func:`flush_pending` as well.
+The listener calls :func:`put` on every hook, then :func:`hand_off`. With
+``[secoda] delivery = agent`` (the default) the delivery agent of the spool
+directory sends (:mod:`~secoda_listener.delivery.agent`) and this process
+touches no network. Inline (configured, in a KubernetesExecutor pod, when no
+agent can be started, or while records are held in memory because the disk
+failed) this process delivers itself: within ``flush_timeout`` when a task
+ends, from a background thread in long-lived processes. Because an Airflow 3
+task process ends with ``os._exit`` (no ``atexit`` registered at import time
+runs) and Airflow 2.10 runs no ``atexit`` in the task child, the exit handler
+is registered from inside a hook, and ``before_stopping`` calls
+:func:`flush_pending` as well.
 
 A forked child owes nothing its parent put: its pending count starts at zero,
 it registers its own exit handler, and gets its own outbox.
@@ -13,6 +19,8 @@ it registers its own exit handler, and gets its own outbox.
 from __future__ import annotations
 
 import atexit
+import enum
+import logging
 import time
 
 from secoda_listener import conf, forks
@@ -23,6 +31,8 @@ from secoda_listener.delivery.record import SpoolRecord
 from secoda_listener.delivery.secoda_connection import resolve_endpoint
 from secoda_listener.delivery.sender import FlushResult
 from secoda_listener.delivery.spool import MIB
+
+log = logging.getLogger(__name__)
 
 _pending = 0  # records put by this process since its last flush
 _exit_registered = False
@@ -95,6 +105,50 @@ def deliver_at_exit() -> None:
     if not _exit_registered:
         _exit_registered = True
         atexit.register(flush_pending)
+
+
+class Moment(enum.Enum):
+    """When the listener hands records off: what an inline delivery does then."""
+
+    TASK_STARTED = "task started"  # the task runs on: deliver at exit at the latest
+    TASK_ENDED = "task ended"  # the process ends soon: a bounded flush now
+    LONG_LIVED = "long-lived process"  # scheduler, API server...: a background thread, never the caller
+
+
+#: What :func:`hand_off` says when the agent delivers.
+AGENT_DELIVERS = "left to the delivery agent"
+
+
+def _agent_delivers() -> bool:
+    if conf.delivery() != "agent":
+        return False
+    from secoda_listener.delivery import agent
+
+    box = get_outbox()
+    return not box.holding() and agent.ensure_running(box.spool_dir)
+
+
+def hand_off(moment: Moment) -> str:
+    """Make sure what this process put gets delivered; a few words for the log. Never raises.
+
+    In agent mode this is a lock probe (microseconds) and at most once per agent
+    lifetime the start of one: nothing here waits on Secoda.
+    """
+    global _pending
+    try:
+        if _agent_delivers():
+            _pending = 0  # nothing is owed at exit: the agent has it on disk
+            return AGENT_DELIVERS
+    except Exception as exc:  # noqa: BLE001 - fall back to delivering ourselves, never fail a hook
+        log.debug("secoda-listener: no delivery agent: %s", exc)
+    if moment is Moment.TASK_ENDED:
+        return flush()
+    deliver_at_exit()
+    if moment is Moment.LONG_LIVED:
+        from secoda_listener.delivery.background import background_flusher
+
+        background_flusher().kick()
+    return "to be delivered by this process"
 
 
 def describe(result: FlushResult) -> str:

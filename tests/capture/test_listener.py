@@ -8,7 +8,9 @@ runs the same hooks inside real Airflow processes.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ from tests.support.airflow_home import secoda_connection
 try:  # Airflow 3
     from airflow.sdk import DAG
 except ImportError:  # Airflow 2
-    from airflow import DAG  # type: ignore[no-redef]
+    from airflow import DAG
 try:
     from airflow.providers.standard.operators.bash import BashOperator
 except ImportError:  # Airflow 2 without the standard provider's bash module
@@ -74,6 +76,9 @@ def configured(monkeypatch: pytest.MonkeyPatch, receiver: Any, tmp_path: Path) -
     monkeypatch.setenv("AIRFLOW_CONN_SECODA_DEFAULT", secoda_connection(receiver.url, API_KEY))
     spool = tmp_path / "spool"
     monkeypatch.setenv("AIRFLOW__SECODA__SPOOL_DIR", str(spool))
+    # These tests read what arrived right after the hooks: the task delivers itself.
+    # The agent's own tests are below (agent_configured).
+    monkeypatch.setenv("AIRFLOW__SECODA__DELIVERY", "inline")
     conf.reload()
     forks.start_afresh()  # this test's spool and connection, not the last test's outbox and cache
     yield spool
@@ -183,3 +188,34 @@ def test_before_stopping_delivers_what_a_running_hook_left(configured: Path, rec
     listener.before_stopping(component=None)
     assert [b["event_type"] for b in _bodies(receiver)] == ["task_running"]
     assert _spooled(configured) == []
+
+
+@pytest.fixture
+def agent_configured(configured: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("AIRFLOW__SECODA__DELIVERY", "agent")
+    monkeypatch.setenv("AIRFLOW__SECODA__AGENT_IDLE_TIMEOUT", "3")  # the agent must not outlive the test
+    conf.reload()
+
+    def no_network_here(*args: Any, **kwargs: Any) -> int:
+        raise AssertionError("a hook sent a request from the caller's process")
+
+    # The agent is another process, which this does not reach: only the hooks' own sends would fail.
+    from secoda_listener.delivery.transport import Transport
+
+    monkeypatch.setattr(Transport, "post", no_network_here)
+    return configured
+
+
+def test_with_the_agent_hooks_only_write_and_the_agent_delivers(agent_configured: Path, receiver: Any) -> None:
+    task = _task("listener_agent")
+    ti = FakeTaskInstance(task, FakeDagRun(task.dag))
+    listener.on_task_instance_running(previous_state=None, task_instance=ti)
+    listener.on_task_instance_success(previous_state=None, task_instance=ti)
+    listener.on_dag_run_success(dag_run=FakeDagRun(task.dag, state="success"), msg="")
+    listener.before_stopping(component=None)
+
+    _wait_for(lambda: len(receiver.received()) == 3, timeout=60)
+    assert sorted(b["event_type"] for b in _bodies(receiver)) == ["dag_run_success", "task_running", "task_success"]
+    _wait_for(lambda: _spooled(agent_configured) == [])
+    state = json.loads((agent_configured / "agent.json").read_text())
+    assert state["pid"] != os.getpid()

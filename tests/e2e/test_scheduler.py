@@ -8,7 +8,9 @@ scheduler, exactly as in production; the plugin is loaded through its entry
 point and the DAG file (tests/dags/secoda_sched.py) knows nothing of it.
 
 One module fixture brings the deployment up, runs three DAGs and tears it all
-down; the tests below then check what arrived at the local receiver, what was
+down, once per delivery mode: ``inline`` (each task sends at its end, the
+scheduler from a background thread) and ``agent`` (every process only writes,
+the spool's delivery agent sends); the tests below then check what arrived at the local receiver, what was
 left in the spool, the task logs, and that no process outlived the test.
 Waiting is bounded by deadlines; nothing asserts on wall-clock durations.
 """
@@ -16,6 +18,7 @@ Waiting is bounded by deadlines; nothing asserts on wall-clock durations.
 from __future__ import annotations
 
 import collections
+import contextlib
 import re
 import secrets
 import shutil
@@ -62,6 +65,8 @@ class ScheduledRuns:
     alive_before_stop: list[str]
     survivors: dict[str, list[int]]
     logs: dict[str, str]
+    delivery: str  # the [secoda] delivery mode of this session
+    agent_exited: bool  # agent mode: the agent left by itself once idle
 
     def bodies(self) -> list[dict[str, Any]]:
         return [record["body"] for record in self.received if isinstance(record.get("body"), dict)]
@@ -111,9 +116,16 @@ def _key(body: dict[str, Any]) -> tuple[str, str, str | None]:
     )
 
 
-@pytest.fixture(scope="module")
-def scheduled(postgres, tmp_path_factory: pytest.TempPathFactory) -> ScheduledRuns:
+#: Seconds an idle agent waits before it exits, in these tests.
+AGENT_IDLE_TIMEOUT = 5
+
+
+@pytest.fixture(scope="module", params=["inline", "agent"])
+def scheduled(request, postgres, tmp_path_factory: pytest.TempPathFactory) -> ScheduledRuns:
+    from secoda_listener.delivery.agent import agent_running
     from secoda_listener.testing.receiver import Receiver
+
+    delivery = request.param
 
     root = tmp_path_factory.mktemp("scheduler")
     dags = root / "dags"
@@ -136,6 +148,8 @@ def scheduled(postgres, tmp_path_factory: pytest.TempPathFactory) -> ScheduledRu
             extra_env={
                 "AIRFLOW_CONN_SECODA_DEFAULT": secoda_connection(receiver.url, API_KEY),
                 "AIRFLOW__SECODA__SPOOL_DIR": str(spool),
+                "AIRFLOW__SECODA__DELIVERY": delivery,
+                "AIRFLOW__SECODA__AGENT_IDLE_TIMEOUT": str(AGENT_IDLE_TIMEOUT),
             },
         )
         services.migrate()
@@ -165,15 +179,14 @@ def scheduled(postgres, tmp_path_factory: pytest.TempPathFactory) -> ScheduledRu
                 0.5,
                 services.tails,
             )
-            try:
+            # On a timeout, test_dag_run_events_come_from_the_scheduler says what is missing.
+            with contextlib.suppress(TimeoutError):
                 wait_for(
                     "the scheduler to deliver its DAG-run events",
                     lambda: "dag_run_success" in _received_types(receiver, SCHEDULER_ONLY_DAG),
                     DELIVERY_TIMEOUT,
                     0.25,
                 )
-            except TimeoutError:
-                pass  # test_dag_run_events_come_from_the_scheduler says what is missing
             scheduler_only_first = receiver.received()
 
             services.cli_many([["dags", "trigger", SUCCESS_DAG], ["dags", "trigger", FAILURE_DAG]])
@@ -186,10 +199,8 @@ def scheduled(postgres, tmp_path_factory: pytest.TempPathFactory) -> ScheduledRu
                 got = {_key(r["body"]) for r in receiver.received() if isinstance(r.get("body"), dict)}
                 return got >= _expected_events(run_ids) and not _spool_records(spool)
 
-            try:
+            with contextlib.suppress(TimeoutError):  # on a timeout, the tests below say precisely what is missing
                 wait_for("every event to arrive and the spool to drain", delivered, DELIVERY_TIMEOUT, 0.25)
-            except TimeoutError:
-                pass  # the tests below say precisely what is missing
             wait_for(
                 "the task processes to exit",
                 lambda: not services.live_task_processes(DAG_OUTCOME),
@@ -207,6 +218,12 @@ def scheduled(postgres, tmp_path_factory: pytest.TempPathFactory) -> ScheduledRu
         finally:
             survivors = services.stop()
         received_after_stop = receiver.received()
+        agent_exited = True
+        if delivery == "agent":
+            try:
+                wait_for("the idle agent to exit", lambda: not agent_running(spool), AGENT_IDLE_TIMEOUT + 60, 0.25)
+            except TimeoutError:
+                agent_exited = False
 
     return ScheduledRuns(
         services=services,
@@ -221,6 +238,8 @@ def scheduled(postgres, tmp_path_factory: pytest.TempPathFactory) -> ScheduledRu
         alive_before_stop=alive_before_stop,
         survivors=survivors,
         logs={s.name: s.log_path.read_text(errors="replace") for s in services.services},
+        delivery=delivery,
+        agent_exited=agent_exited,
     )
 
 
@@ -283,26 +302,43 @@ def test_dag_run_events_come_from_the_scheduler(scheduled: ScheduledRuns):
         if body["event_type"] != "dag_run_running":
             assert body["dag_run"]["state"] == body["event_type"].removeprefix("dag_run_")
     # The run without task processes was fully delivered before any task process
-    # existed: the scheduler's background flusher sent it, nobody else could have.
+    # existed: the scheduler's background flusher (inline) or the agent the
+    # scheduler's hook started sent it, nobody else could have.
     first = {_key(r["body"]) for r in scheduled.scheduler_only_first}
     assert first == {("dag_run_running", SCHEDULER_ONLY_DAG, None), ("dag_run_success", SCHEDULER_ONLY_DAG, None)}, (
         scheduled.explain()
     )
 
 
-def test_each_task_process_flushed_its_own_events_before_exiting(scheduled: ScheduledRuns):
-    """The end hook logs its flush's result ("flush: N sent") after the flush
-    returned: seeing it in the task's own log proves the flush ran in the task
-    process before that process exited (``os._exit`` on Airflow 3), rather than
-    being left to an exit handler or to the scheduler's flusher."""
+def test_each_task_process_handed_off_its_events_as_configured(scheduled: ScheduledRuns):
+    """The end hook logs who delivers after the hand-off returned. Inline, "N sent"
+    in the task's own log proves the flush ran in the task process before that
+    process exited (``os._exit`` on Airflow 3), rather than being left to an exit
+    handler or to the scheduler's flusher. With the agent, the task only wrote:
+    every event still arrived once (test_every_event_arrived_exactly_once)."""
     for dag_id, tasks in TASKS.items():
         logs = task_logs(scheduled.home, dag_id)
         for task_id, outcome in tasks.items():
             messages = log_messages(logs.get(task_id, ""))
-            flushes = [m for m in messages if f"secoda-listener: task_{outcome} event" in m]
-            assert len(flushes) == 1, f"{dag_id}.{task_id}:\n" + "\n".join(messages[-40:])
-            assert re.search(r"; flush: \d+ sent", flushes[0]), flushes[0]
-            assert "rejected" not in flushes[0], flushes[0]
+            ends = [m for m in messages if f"secoda-listener: task_{outcome} event" in m]
+            assert len(ends) == 1, f"{dag_id}.{task_id}:\n" + "\n".join(messages[-40:])
+            if scheduled.delivery == "inline":
+                assert re.search(r"; \d+ sent", ends[0]), ends[0]
+                assert "rejected" not in ends[0], ends[0]
+            else:
+                assert ends[0].endswith("; left to the delivery agent"), ends[0]
+
+
+def test_the_agent_sent_everything_and_exited_when_idle(scheduled: ScheduledRuns):
+    agent_log = scheduled.spool / "agent.log"
+    if scheduled.delivery == "inline":
+        assert not agent_log.exists(), "inline delivery started an agent"
+        return
+    text = agent_log.read_text(errors="replace")
+    assert re.search(r"secoda-listener agent: \d+ sent", text), text[-3000:]
+    ours = [line for line in text.splitlines() if "secoda-listener" in line]
+    assert [line for line in ours if re.search(r"WARNING|ERROR|\[warning|\[error", line)] == [], text[-3000:]
+    assert scheduled.agent_exited, text[-3000:]
 
 
 def test_the_spool_drained_while_the_services_ran(scheduled: ScheduledRuns):
