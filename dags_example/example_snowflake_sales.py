@@ -38,7 +38,9 @@ with DAG(
     load_raw = SQLExecuteQueryOperator(
         task_id="load_raw",
         conn_id=CONN,
-        sql="INSERT INTO raw_sales (region, amount, sold_on) VALUES ('emea', 10.5, '{{ ds }}'), ('amer', 7, '{{ ds }}')",
+        sql=(
+            "INSERT INTO raw_sales (region, amount, sold_on) VALUES ('emea', 10.5, '{{ ds }}'), ('amer', 7, '{{ ds }}')"
+        ),
     )
     summarise = SQLExecuteQueryOperator(
         task_id="summarise",

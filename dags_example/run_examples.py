@@ -31,7 +31,7 @@ API_KEY = "demo-api-key"
 def _postgres() -> LocalPostgres | None:
     try:
         return LocalPostgres.start()
-    except Exception as exc:  # no Postgres binaries here: run the rest
+    except Exception as exc:  # noqa: BLE001 - no Postgres binaries here (or it will not start): run the rest
         print(f"(skipping the Postgres example: could not start a local Postgres: {exc})")
         return None
 

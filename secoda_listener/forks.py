@@ -38,7 +38,7 @@ def start_afresh() -> None:
     for name, reset in list(_resets.items()):
         try:
             reset()
-        except Exception as exc:  # a failed reset must not kill the child Airflow forked
+        except Exception as exc:  # noqa: BLE001 - a failed reset must not kill the child Airflow forked
             log.debug("secoda-listener: at-fork reset %s failed: %s", name, exc)
 
 

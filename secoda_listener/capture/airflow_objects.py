@@ -61,7 +61,7 @@ def dag_params(dag: Any) -> dict[str, Any]:
             return {}
         dump = params.dump() if hasattr(params, "dump") else dict(params)
         return dict(dump)
-    except Exception:
+    except Exception:  # noqa: BLE001 - user objects may raise anything; a listener must not
         return {}
 
 
@@ -119,7 +119,7 @@ def dag_run_of_task(task_instance: Any) -> Any:
         return None
     try:
         return get_context().get("dag_run")
-    except Exception:
+    except Exception:  # noqa: BLE001 - building the context may raise anything; a listener must not
         return None
 
 
@@ -168,3 +168,21 @@ def task_instance_block(
         source_code=source_code,
         error=error_text(error),
     )
+
+
+def state_of(task_instance: Any) -> str | None:
+    """The task instance's state as Airflow's wire value (``"up_for_retry"``), if it has one."""
+    return _text(getattr(task_instance, "state", None))
+
+
+def is_resuming_from_deferral(task_instance: Any) -> bool:
+    """True when a deferred task comes back to a worker: its try has already started.
+
+    Airflow fires ``on_task_instance_running`` again for the same try; the first
+    one already said so. Airflow 2 keeps ``next_method`` on the task instance,
+    Airflow 3 in the context the server sent with the task.
+    """
+    if getattr(task_instance, "next_method", None):
+        return True
+    context = getattr(task_instance, "_ti_context_from_server", None)
+    return bool(getattr(context, "next_method", None))

@@ -11,7 +11,7 @@ from typing import Any
 try:  # Airflow 3
     from airflow.sdk.bases.hook import BaseHook
 except ImportError:  # Airflow 2
-    from airflow.hooks.base import BaseHook  # type: ignore[no-redef]
+    from airflow.hooks.base import BaseHook  # type: ignore[attr-defined,no-redef]
 
 
 class SecodaHook(BaseHook):

@@ -14,4 +14,5 @@ from secoda_listener.capture.listener import listener
 
 class SecodaListenerPlugin(AirflowPlugin):
     name = "secoda_listener"
-    listeners = [listener]
+    # Airflow reads this off the class, but AirflowPlugin declares it a plain list: ClassVar would clash.
+    listeners = [listener]  # noqa: RUF012

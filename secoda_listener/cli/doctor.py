@@ -170,7 +170,7 @@ def check_plugin() -> Section:
         from importlib.metadata import entry_points
 
         found = [ep for ep in entry_points(group="airflow.plugins") if ep.value.startswith("secoda_listener")]
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - reported as a note; the diagnosis goes on
         section.add(NOTE, f"cannot read installed entry points: {exc}")
         return section
     if found:

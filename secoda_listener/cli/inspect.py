@@ -151,7 +151,7 @@ def render_fields(task: Any, context: dict[str, Any]) -> tuple[list[str], dict[s
     failed: dict[str, str] = {}
     try:
         env = task.get_template_env()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - shown as the reason; the inspection goes on
         return [], {"*": f"no template environment: {type(exc).__name__}: {exc}"}
     for field in getattr(task, "template_fields", ()) or ():
         value = getattr(task, field, None)
@@ -193,7 +193,7 @@ def inspect_task(task: Any, dag: Any, logical_date: dt.datetime) -> dict[str, An
     out: dict[str, Any] = {"task_id": task.task_id, "operator": operator_path(task)}
     try:
         out["reported"] = bool(operator_selected(task))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - shown as the task's error; the inspection goes on
         out["reported"] = None
         out["error"] = f"selection failed: {type(exc).__name__}: {exc}"
     context = template_context(task, dag, logical_date)
@@ -202,7 +202,7 @@ def inspect_task(task: Any, dag: Any, logical_date: dt.datetime) -> dict[str, An
     preview = PreviewTaskInstance(task, dag, context)
     try:
         chosen = extractor_manager.choose(preview, Phase.START)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - shown as the task's error; the inspection goes on
         chosen = None
         out["error"] = f"choosing an extractor failed: {type(exc).__name__}: {exc}"
     out["extractor"] = None if chosen is None else {"label": chosen.label, "origin": chosen.origin_text}

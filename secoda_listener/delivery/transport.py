@@ -20,7 +20,7 @@ import os
 import time
 import weakref
 from collections.abc import Callable, Mapping
-from typing import Any, Tuple, Union  # noqa: UP035 - Tuple: see Timeout
+from typing import Any, Union
 
 import requests
 
@@ -38,8 +38,8 @@ _NOT_RETRYABLE_5XX = frozenset({501, 505})
 _RETRYABLE_4XX = frozenset({408, 429})
 
 #: A request's timeout, as requests takes it: one number, or (connect, read).
-#: Union/Tuple, not ``X | Y``: this alias is evaluated at import, and must import on Python 3.9.
-Timeout = Union[float, Tuple[float, float]]  # noqa: UP006
+#: Union, not ``X | Y``: this alias is evaluated at import, and must import on Python 3.9.
+Timeout = Union[float, tuple[float, float]]
 
 
 def is_retryable(status: int) -> bool:

@@ -49,7 +49,7 @@ class Lineage:
         )
 
     def with_error(self, message: str) -> Lineage:
-        return attrs.evolve(self, errors=self.errors + (message,))
+        return attrs.evolve(self, errors=(*self.errors, message))
 
 
 EMPTY = Lineage()

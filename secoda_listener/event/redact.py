@@ -97,12 +97,12 @@ def mask_with_airflow(value: Any) -> Any:
     """
     try:
         redactors = _airflow_redactors()
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - no masker to be had is no masker, never a raise
         redactors = ()
     for redact in redactors:
         try:
             value = redact(value, max_depth=_MASKER_MAX_DEPTH)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - a failing masker fails closed, never raises
             log.warning(
                 "secoda-listener: Airflow's secrets masker failed (%s); masking every string", type(exc).__name__
             )
@@ -134,7 +134,7 @@ def _scrub_tree(value: Any, path: tuple[Any, ...]) -> Any:
                 # ``{"password": "x"}``: the key says the value is a secret, whatever it looks like.
                 out[key] = _mask_all(item)
             else:
-                out[key] = _scrub_tree(item, path + (key,))
+                out[key] = _scrub_tree(item, (*path, key))
         return out
     if isinstance(value, (list, tuple, set, frozenset)):
         # A list keeps its parent's path so ``task_instance.sql`` items are scrubbed as SQL.
@@ -241,12 +241,15 @@ def redact_event(payload: dict[str, Any], *, max_bytes: int) -> dict[str, Any]:
             return _fail_closed(payload) if isinstance(payload, dict) else {}
         return _cap_size(body, max_bytes)
     except Exception as exc:  # noqa: BLE001 - redaction must never break a task, nor leak
-        log.warning("secoda-listener: redacting an event failed (%s: %s); sending it with its text masked",
-                    type(exc).__name__, scrub_text(str(exc))[:200])  # fmt: skip
+        log.warning(
+            "secoda-listener: redacting an event failed (%s: %s); sending it with its text masked",
+            type(exc).__name__,
+            scrub_text(str(exc))[:200],
+        )
         try:
             safe = _fail_closed(payload)
             return safe if isinstance(safe, dict) else {}
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - the last resort: neither raise nor leak
             return {"redaction_error": FAILED_MARKER}
 
 

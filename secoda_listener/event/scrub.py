@@ -29,25 +29,76 @@ MASK = "***"
 
 # Substrings of the name with its separators removed (``aws_secret_access_key`` -> ``awssecretaccesskey``).
 _SECRET_SUBSTRINGS = (
-    "password", "passwd", "passphrase", "secret", "token", "credential",
-    "apikey", "accesskey", "privatekey", "masterkey", "clientkey", "signingkey",
-    "encryptionkey", "authkey", "sshkey", "accountkey", "storagekey", "sharedkey",
-    "subscriptionkey", "licensekey", "appkey", "sessionkey", "hmackey", "servicekey",
-    "consumerkey", "fernetkey", "jwtkey",
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "credential",
+    "apikey",
+    "accesskey",
+    "privatekey",
+    "masterkey",
+    "clientkey",
+    "signingkey",
+    "encryptionkey",
+    "authkey",
+    "sshkey",
+    "accountkey",
+    "storagekey",
+    "sharedkey",
+    "subscriptionkey",
+    "licensekey",
+    "appkey",
+    "sessionkey",
+    "hmackey",
+    "servicekey",
+    "consumerkey",
+    "fernetkey",
+    "jwtkey",
     "awskey",  # Snowflake's AWS_KEY_ID
-)  # fmt: skip
+)
 # Whole words that are secret on their own (``DB_PASS``, ``DB_PWD``, ``basic_auth``, SAS ``sig``).
 _SECRET_WORDS = frozenset({"pass", "pwd", "pw", "auth", "sig", "signature", "sas"})
 # A last word saying the value is *about* the secret, not the secret (``PASSWORD_FILE``, ``SECRET_NAME``).
 _HARMLESS_LAST_WORDS = frozenset(
     {
-        "file", "path", "dir", "filename", "filepath", "location",
-        "type", "method", "mode", "plugin", "provider", "mechanism", "scheme",
-        "enabled", "required", "length", "len", "size", "count", "ttl",
-        "expiry", "expires", "expiration", "url", "uri", "endpoint",
-        "name", "arn", "version", "stdin", "prompt", "command", "cmd", "policy",
+        "file",
+        "path",
+        "dir",
+        "filename",
+        "filepath",
+        "location",
+        "type",
+        "method",
+        "mode",
+        "plugin",
+        "provider",
+        "mechanism",
+        "scheme",
+        "enabled",
+        "required",
+        "length",
+        "len",
+        "size",
+        "count",
+        "ttl",
+        "expiry",
+        "expires",
+        "expiration",
+        "url",
+        "uri",
+        "endpoint",
+        "name",
+        "arn",
+        "version",
+        "stdin",
+        "prompt",
+        "command",
+        "cmd",
+        "policy",
     }
-)  # fmt: skip
+)
 # A first word making the name a setting (``--no-password``, ``max_tokens``, ``--ask-pass``).
 _HARMLESS_FIRST_WORDS = frozenset({"no", "max", "min", "num", "ask"})
 # Well-known names that contain a secret word but are not secrets.
@@ -100,9 +151,16 @@ _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 def _has_trigger(low: str) -> bool:
     # The words of _TRIGGERS, spelled out rather than any(...): this runs on every string of every event.
     return (
-        "pass" in low or "pw" in low or "secret" in low or "token" in low or "credential" in low
-        or "key" in low or "auth" in low or "sig" in low or "sas" in low
-    )  # fmt: skip
+        "pass" in low
+        or "pw" in low
+        or "secret" in low
+        or "token" in low
+        or "credential" in low
+        or "key" in low
+        or "auth" in low
+        or "sig" in low
+        or "sas" in low
+    )
 
 
 def _name_starts(text: str, low: str) -> list[int]:
@@ -268,7 +326,8 @@ def _mask_private_keys(text: str) -> str:
         if next_end is not None and next_end.start() - body_start <= _PRIVATE_KEY_MAX:
             body_end, pos = next_end.start(), next_end.end()
         else:  # No END marker: mask what looks like the key's base64 body.
-            body_end = pos = _PRIVATE_KEY_BODY.match(text, body_start).end()  # type: ignore[union-attr]
+            body = _PRIVATE_KEY_BODY.match(text, body_start)  # ``*``: matches, if only the empty string
+            body_end = pos = body.end() if body is not None else body_start
         pieces += [text[last:body_start], MASK]
         last = body_end
     if not pieces:

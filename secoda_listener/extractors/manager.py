@@ -168,8 +168,9 @@ class ExtractorManager:
                 return chosen
         return None
 
-    def _choice(self, origin: Origin, task: Any, task_instance: Any, phase: Phase,
-                partial: dict[str, Any]) -> Choice | None:  # fmt: skip
+    def _choice(
+        self, origin: Origin, task: Any, task_instance: Any, phase: Phase, partial: dict[str, Any]
+    ) -> Choice | None:
         """The extractor of level ``origin`` for the task, if that level has one."""
         operator_class = type(task)
         if origin is Origin.OPERATOR_METHOD:

@@ -167,8 +167,9 @@ def _rename(r: Reader, old: TableName, k: int, j: int) -> None:
     new_parts = r.read_name(k, j)[0]
     if not new_parts or new_parts[-1] is None:
         return
+    new: TableName | None
     if r.dialect != SNOWFLAKE and len(new_parts) == 1:
-        new = r.resolver.with_prefix_of(old, new_parts[0])  # Postgres keeps the schema
+        new = r.resolver.with_prefix_of(old, new_parts[-1])  # Postgres keeps the schema
     else:
         new = r.qualify(new_parts)
     if new is not None:
@@ -183,7 +184,7 @@ def _move(r: Reader, old: TableName, k: int, j: int) -> None:
         return
     schema: Identifier = schema_parts[-1]
     if len(old.parts) >= 3:
-        new: TableName | None = TableName(old.parts[:-2] + (schema, old.parts[-1]), r.dialect)
+        new: TableName | None = TableName((*old.parts[:-2], schema, old.parts[-1]), r.dialect)
     else:
         new = r.resolver.qualify([schema, old.parts[-1]])
     if new is not None:

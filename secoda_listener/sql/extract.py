@@ -40,7 +40,7 @@ def extract_lineage(
     collector = Collector()
     try:
         _extract(collector, sql, dialect, default_database, default_schema)
-    except Exception as exc:  # last line of defence: the caller is a listener hook
+    except Exception as exc:  # noqa: BLE001 - last line of defence: the caller is a listener hook
         collector.error(f"internal error: {type(exc).__name__}: {exc}")
     return collector.result()
 
@@ -121,7 +121,7 @@ class _Run:
             return
         try:
             problem = statements.read_statement(reader, self.nested)
-        except Exception as exc:  # a reader bug must not lose the statement
+        except Exception as exc:  # noqa: BLE001 - a reader bug must not lose the statement
             self.collector.error(f"{label}: {type(exc).__name__}: {exc}; scanned flat instead")
             self._flat(reader, label)
             return
@@ -131,7 +131,7 @@ class _Run:
     def _flat(self, reader: Reader, label: str) -> None:
         try:
             flat_statement(reader)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the fallback failing is an error note, never a raise
             self.collector.error(f"{label}: fallback scan failed: {type(exc).__name__}: {exc}")
 
 

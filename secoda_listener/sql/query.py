@@ -11,6 +11,8 @@ match table, so each token is visited once; nesting deeper than
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from secoda_listener.sql.fallback import flat_scan
 from secoda_listener.sql.names import POSTGRES, SNOWFLAKE, Identifier
 from secoda_listener.sql.reader import Parts, Reader, Scope
@@ -151,7 +153,9 @@ def cte_body(r: Reader, i: int, j: int, scope: Scope | None) -> None:
         query(r, i, j, scope)
 
 
-def guarded(r: Reader, i: int, j: int, scope: Scope | None, read) -> None:  # type: ignore[no-untyped-def]
+def guarded(
+    r: Reader, i: int, j: int, scope: Scope | None, read: Callable[[Reader, int, int, Scope | None], None]
+) -> None:
     """Call ``read`` one level deeper, or fall back to the flat scan when too deep."""
     if r.depth >= MAX_DEPTH:
         r.fallback_used = True
@@ -226,7 +230,7 @@ def clauses(r: Reader, i: int, j: int, scope: Scope | None, mode: int = EXPR, to
                 expr(r, k + 1, close, scope)
                 k = close + 1
                 continue
-            if text == "," and (mode == AFTER_ITEM or mode == JOIN_COND):
+            if text == "," and mode in (AFTER_ITEM, JOIN_COND):
                 mode = FROM_ITEM
             k += 1
             continue

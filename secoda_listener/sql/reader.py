@@ -257,9 +257,8 @@ class Reader:
         """Record a table read, unless it is a CTE visible in ``scope``."""
         if not parts:
             return
-        if len(parts) == 1 and parts[0] is not None and scope is not None:
-            if scope.has(parts[0].key(self.dialect)):
-                return
+        if len(parts) == 1 and parts[0] is not None and scope is not None and scope.has(parts[0].key(self.dialect)):
+            return
         name = self.resolver.qualify(parts)
         if name is not None:
             self.collector.read(name)

@@ -87,4 +87,4 @@ class NameResolver:
 
     def with_prefix_of(self, old: TableName, new_table: Identifier) -> TableName:
         """Postgres ``RENAME TO n``: the new name stays in the old table's schema."""
-        return TableName(old.parts[:-1] + (new_table,), self.dialect)
+        return TableName((*old.parts[:-1], new_table), self.dialect)

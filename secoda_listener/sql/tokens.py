@@ -115,7 +115,7 @@ def _kind(ttype: T._TokenType, value: str) -> int:
 def lex(text: str, dialect: str = GENERIC) -> list[Tok]:
     """Tokenize ``text`` with sqlparse, keeping only the significant tokens."""
     out: list[Tok] = []
-    base = 0
+    base: int | None = 0
     while base is not None:
         base = _lex_from(text, base, dialect, out)
     return out

@@ -11,11 +11,11 @@ from secoda_listener.capture import airflow_objects as objects
 try:  # Airflow 3
     from airflow.sdk import DAG
 except ImportError:  # Airflow 2
-    from airflow import DAG  # type: ignore[no-redef]
+    from airflow import DAG
 try:
     from airflow.providers.standard.operators.bash import BashOperator
 except ImportError:
-    from airflow.operators.bash import BashOperator  # type: ignore[no-redef]
+    from airflow.operators.bash import BashOperator  # type: ignore[import-not-found,no-redef]
 
 START = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
 

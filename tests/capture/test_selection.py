@@ -79,7 +79,7 @@ def test_a_reexported_import_path_works(monkeypatch: pytest.MonkeyPatch, tmp_pat
     # Users write the path they import from (a re-export), not where the class lives.
     (tmp_path / "acme_operators.py").write_text(f"from {__name__} import NightlyBash as Nightly\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    import acme_operators  # noqa: F401
+    import acme_operators  # noqa: F401 - only to be in sys.modules, where selection looks
 
     monkeypatch.setenv("AIRFLOW__SECODA__DISABLED_FOR_OPERATORS", "acme_operators.Nightly")
     assert not operator_selected(NightlyBash(task_id="n", bash_command="true"))

@@ -51,7 +51,8 @@ SQL_CASES = [
         id="snowflake-copy-aws",
     ),
     pytest.param(
-        "CREATE STAGE s URL='azure://acct.blob.core.windows.net/c/' CREDENTIALS=(AZURE_SAS_TOKEN='?sv=2021&sig=AbC%2B');",
+        "CREATE STAGE s URL='azure://acct.blob.core.windows.net/c/' "
+        "CREDENTIALS=(AZURE_SAS_TOKEN='?sv=2021&sig=AbC%2B');",
         "CREATE STAGE s URL='azure://acct.blob.core.windows.net/c/' CREDENTIALS=(AZURE_SAS_TOKEN='***');",
         id="snowflake-azure-sas",
     ),
@@ -84,8 +85,10 @@ SQL_CASES = [
         id="redshift-credentials-string",
     ),
     pytest.param(
-        "COPY t FROM 's3://b/k' ACCESS_KEY_ID 'AK' SECRET_ACCESS_KEY 'SK' SESSION_TOKEN 'ST' IAM_ROLE 'arn:aws:iam::1:role/r';",
-        "COPY t FROM 's3://b/k' ACCESS_KEY_ID '***' SECRET_ACCESS_KEY '***' SESSION_TOKEN '***' IAM_ROLE 'arn:aws:iam::1:role/r';",
+        "COPY t FROM 's3://b/k' ACCESS_KEY_ID 'AK' SECRET_ACCESS_KEY 'SK' SESSION_TOKEN 'ST' "
+        "IAM_ROLE 'arn:aws:iam::1:role/r';",
+        "COPY t FROM 's3://b/k' ACCESS_KEY_ID '***' SECRET_ACCESS_KEY '***' SESSION_TOKEN '***' "
+        "IAM_ROLE 'arn:aws:iam::1:role/r';",
         id="redshift-access-keys",
     ),
     pytest.param(
@@ -319,7 +322,8 @@ TEXT_CASES = [
 ]
 
 TEXT_UNCHANGED = [
-    'psql: error: connection to server at "db" (10.0.0.1), port 5432 failed: FATAL:  password authentication failed for user "etl"',
+    'psql: error: connection to server at "db" (10.0.0.1), port 5432 failed: '
+    'FATAL:  password authentication failed for user "etl"',
     "http://host:8080/path@version",
     "postgres://db.internal:5432",
     "snowflake://acme-xy12345",
@@ -416,7 +420,8 @@ def test_scrub_module_imports_without_airflow() -> None:
         "from secoda_listener.event.scrub import scrub_sql\n"
         "from secoda_listener.event.redact import mask_with_airflow, redact_event\n"
         "assert mask_with_airflow({'a': 'b'}) == {'a': 'b'}\n"
-        "body = redact_event({'event_id': 'e', 'task_instance': {'sql': \"ALTER USER u PASSWORD 'p'\"}}, max_bytes=10000)\n"
+        "body = redact_event({'event_id': 'e', 'task_instance': {'sql': \"ALTER USER u PASSWORD 'p'\"}},"
+        " max_bytes=10000)\n"
         "assert body['task_instance']['sql'] == \"ALTER USER u PASSWORD '***'\", body\n"
         "print('ok')\n"
     )

@@ -101,8 +101,10 @@ def test_snowsql_q_account_database_schema() -> None:
 
 
 def test_snowsql_f_and_heredoc(tmp_path: Path) -> None:
-    (tmp_path / "merge.sql").write_text("MERGE INTO mart.customers t USING stage.customers s ON t.id = s.id "
-                                        "WHEN MATCHED THEN UPDATE SET name = s.name;\n")  # fmt: skip
+    (tmp_path / "merge.sql").write_text(
+        "MERGE INTO mart.customers t USING stage.customers s ON t.id = s.id "
+        "WHEN MATCHED THEN UPDATE SET name = s.name;\n"
+    )
     command = (
         "snowsql --accountname acme-xy12345 --dbname ANALYTICS -f merge.sql\n"
         "snowsql -a acme-xy12345 -d ANALYTICS <<EOF\n"

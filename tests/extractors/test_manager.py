@@ -182,8 +182,9 @@ def test_source_code_survives_a_failing_lineage(use: Callable[..., ExtractorMana
     assert any("parser exploded" in error for error in got.lineage.errors)
 
 
-def test_an_import_that_hangs_is_cut_off_too(use: Callable[..., ExtractorManager], monkeypatch: pytest.MonkeyPatch,
-                                             tmp_path: Path) -> None:  # fmt: skip
+def test_an_import_that_hangs_is_cut_off_too(
+    use: Callable[..., ExtractorManager], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     gate = SimpleNamespace(OPEN=threading.Event())  # what ``import slow_lineage_gate`` gives
     monkeypatch.setitem(sys.modules, "slow_lineage_gate", gate)
     (tmp_path / "slow_lineage_module.py").write_text(
@@ -234,8 +235,9 @@ class OpenLineageCopy(CopyOperator):
         return SimpleNamespace(
             inputs=[SimpleNamespace(namespace="s3://raw", name="orders/2024.csv", facets={})],
             outputs=[SimpleNamespace(namespace="postgres://db:5432", name="shop.public.orders", facets={})],
-            run_facets={}, job_facets={},
-        )  # fmt: skip
+            run_facets={},
+            job_facets={},
+        )
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
         self.calls.append(("complete", task_instance))
@@ -325,8 +327,13 @@ def _operator_with(levels: set[Origin]) -> Any:
 def test_precedence_is_the_order_of_origin_and_the_first_level_that_handles_the_task_wins(
     use: Callable[..., ExtractorManager], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert list(Origin) == [Origin.CONFIG, Origin.ENTRY_POINT, Origin.OPERATOR_METHOD, Origin.BUILT_IN,
-                            Origin.OPENLINEAGE]  # fmt: skip
+    assert list(Origin) == [
+        Origin.CONFIG,
+        Origin.ENTRY_POINT,
+        Origin.OPERATOR_METHOD,
+        Origin.BUILT_IN,
+        Origin.OPENLINEAGE,
+    ]
     LevelExtractor.threads = []
     available = set(Origin)
     for expected in Origin:  # each round takes the winning level away
@@ -354,8 +361,14 @@ def test_each_origin_is_described_with_its_detail_for_people(use: Callable[..., 
     chosen = fresh.choose(FakeTI(_operator_with(set())), "start")
     assert chosen is not None
     assert (chosen.origin, chosen.detail, chosen.origin_text) == (
-        Origin.CONFIG, "[secoda] extractors", "config [secoda] extractors",
-    )  # fmt: skip
+        Origin.CONFIG,
+        "[secoda] extractors",
+        "config [secoda] extractors",
+    )
     assert [str(origin) for origin in Origin] == [
-        "config", "entry point", "operator method", "built-in", "OpenLineage methods",
-    ]  # fmt: skip
+        "config",
+        "entry point",
+        "operator method",
+        "built-in",
+        "OpenLineage methods",
+    ]

@@ -203,7 +203,7 @@ def test_a_reexported_path_matches_once_its_module_is_imported(monkeypatch: pyte
         operators = ("acme_public_api.LadderOperator",)
 
     assert not matches(ReexportExtractor(), LadderOperator)  # matching imports nothing
-    import acme_public_api  # noqa: F401
+    import acme_public_api  # noqa: F401 - only to be in sys.modules, where matching looks
 
     assert matches(ReexportExtractor(), LadderOperator)
     monkeypatch.delitem(sys.modules, "acme_public_api")
@@ -268,8 +268,9 @@ def test_the_python_3_9_branch_reads_the_same_entry_points(tmp_path: Path, monke
     _install_twice(tmp_path, monkeypatch)
     selected = list(registry_module._entry_points())
     assert [(n, v) for n, v in selected if v.startswith("acme_")] == [
-        ("acme", "acme_lineage_plugin:EntryPointExtractor"), ("broken", "acme_lineage_plugin:Missing"),
-    ]  # fmt: skip
+        ("acme", "acme_lineage_plugin:EntryPointExtractor"),
+        ("broken", "acme_lineage_plugin:Missing"),
+    ]
 
     # What Python 3.9 lacks is gone: entry_points(group=...) must not be called.
     monkeypatch.setattr(registry_module, "SELECTABLE_ENTRY_POINTS", False)
@@ -283,9 +284,11 @@ def test_the_python_3_9_branch_reads_the_same_entry_points(tmp_path: Path, monke
 
 
 def test_the_python_3_9_branch_loads_each_extractor_once(
-    configure: Callable[..., Registry], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    configure: Callable[..., Registry],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
-) -> None:  # fmt: skip
+) -> None:
     monkeypatch.setattr(registry_module, "SELECTABLE_ENTRY_POINTS", False)
     registry = configure()
     _install_twice(tmp_path, monkeypatch)

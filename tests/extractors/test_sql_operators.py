@@ -43,9 +43,14 @@ def connections(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     monkeypatch.setenv(
         "AIRFLOW_CONN_ACME_SF",
-        json.dumps({"conn_type": "snowflake", "schema": "RAW",
-                    "extra": {"account": "ACME-XY12345", "database": "ANALYTICS", "warehouse": "W"}}),
-    )  # fmt: skip
+        json.dumps(
+            {
+                "conn_type": "snowflake",
+                "schema": "RAW",
+                "extra": {"account": "ACME-XY12345", "database": "ANALYTICS", "warehouse": "W"},
+            }
+        ),
+    )
     monkeypatch.delenv("AIRFLOW__SECODA__EXTRACTORS", raising=False)
     monkeypatch.setattr(manager, "extractor_manager", ExtractorManager())
 

@@ -43,9 +43,9 @@ def qualified(name: str, db: str = DB, schema: str = SCH) -> str:
     """Rule 7 with both defaults set: 1-part gets db.schema, 2-part gets db."""
     parts = _parts(name)
     if len(parts) == 1:
-        parts = [db, schema] + parts
+        parts = [db, schema, *parts]
     elif len(parts) == 2:
-        parts = [db] + parts
+        parts = [db, *parts]
     return ".".join(parts)
 
 

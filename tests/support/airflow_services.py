@@ -13,6 +13,7 @@ waits, then SIGKILLs whatever is left, so nothing outlives the test.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -79,10 +80,8 @@ def session_members(sid: int) -> dict[int, int]:
 
 def _signal_groups(groups: Iterable[int], sig: int) -> None:
     for pgid in set(groups):
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pgid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
 
 
 @attrs.define
@@ -99,7 +98,7 @@ class Service:
     _log: IO[bytes] | None = None
 
     def start(self, env: Mapping[str, str], cwd: Path) -> Service:
-        self._log = open(self.log_path, "ab")
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - the process writes it until stop() closes it
         self.proc = subprocess.Popen(
             self.argv,
             env=dict(env),
@@ -138,10 +137,8 @@ class Service:
         else:
             self.forced = True
             _signal_groups(session_members(sid).values(), signal.SIGKILL)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.exit_code = self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
         if self._log is not None:
             self._log.close()
             self._log = None

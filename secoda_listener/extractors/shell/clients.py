@@ -84,8 +84,16 @@ def _psql_options(args: list[str]) -> tuple[dict[str, str], list[Job], list[str]
     jobs: list[Job] = []
     positional: list[str] = []
     long_names = {"--command": "c", "--file": "f", "--host": "h", "--port": "p", "--dbname": "d", "--username": "U"}
-    long_with_value = {"--set", "--variable", "--output", "--log-file", "--pset", "--field-separator",
-                       "--record-separator", "--table-attr"}  # fmt: skip
+    long_with_value = {
+        "--set",
+        "--variable",
+        "--output",
+        "--log-file",
+        "--pset",
+        "--field-separator",
+        "--record-separator",
+        "--table-attr",
+    }
     short_with_value = "cfhpdUvoLPFRT"
     fields_by_option = {"h": "host", "p": "port", "d": "dbname", "U": "user"}
     index = 0
@@ -165,20 +173,65 @@ def psql(args: list[str], variables: dict[str, str]) -> tuple[dict[str, str | No
 
 _SNOWSQL_FIELDS = {"a": "account", "u": "user", "d": "database", "s": "schema", "h": "host", "p": "port"}
 _SNOWSQL_LONG = {
-    "--accountname": "a", "--username": "u", "--dbname": "d", "--schemaname": "s", "--host": "h",
-    "--port": "p", "--query": "q", "--filename": "f",
-}  # fmt: skip
-_SNOWSQL_FLAGS = frozenset({"-P", "-v", "-M", "--prompt", "--version", "--versions", "--noup", "--help", "--upgrade",
-                            "--mfa-passcode-in-password", "--abort-detached-query", "--probe-connection",
-                            "--generate-jwt", "--bootstrap-version", "--mfa-prompt"})  # fmt: skip
+    "--accountname": "a",
+    "--username": "u",
+    "--dbname": "d",
+    "--schemaname": "s",
+    "--host": "h",
+    "--port": "p",
+    "--query": "q",
+    "--filename": "f",
+}
+_SNOWSQL_FLAGS = frozenset(
+    {
+        "-P",
+        "-v",
+        "-M",
+        "--prompt",
+        "--version",
+        "--versions",
+        "--noup",
+        "--help",
+        "--upgrade",
+        "--mfa-passcode-in-password",
+        "--abort-detached-query",
+        "--probe-connection",
+        "--generate-jwt",
+        "--bootstrap-version",
+        "--mfa-prompt",
+    }
+)
 _SNOW_LONG = {
-    "--account": "a", "--accountname": "a", "--user": "u", "--username": "u", "--database": "d",
-    "--dbname": "d", "--schema": "s", "--schemaname": "s", "--host": "h", "--port": "p",
-    "--query": "q", "--filename": "f",
-}  # fmt: skip
-_SNOW_FLAGS = frozenset({"-x", "-i", "--stdin", "--temporary-connection", "--retain-comments", "--verbose",
-                         "--debug", "--silent", "--help", "--enable-templating", "--single-transaction",
-                         "--no-single-transaction", "--enhanced-exit-codes"})  # fmt: skip
+    "--account": "a",
+    "--accountname": "a",
+    "--user": "u",
+    "--username": "u",
+    "--database": "d",
+    "--dbname": "d",
+    "--schema": "s",
+    "--schemaname": "s",
+    "--host": "h",
+    "--port": "p",
+    "--query": "q",
+    "--filename": "f",
+}
+_SNOW_FLAGS = frozenset(
+    {
+        "-x",
+        "-i",
+        "--stdin",
+        "--temporary-connection",
+        "--retain-comments",
+        "--verbose",
+        "--debug",
+        "--silent",
+        "--help",
+        "--enable-templating",
+        "--single-transaction",
+        "--no-single-transaction",
+        "--enhanced-exit-codes",
+    }
+)
 
 
 def _snowflake_cli(

@@ -230,6 +230,18 @@ def output_of(words: list[str], stdin: Input | None, state: State, max_bytes: in
 
 
 __all__ = [
-    "ASSIGNMENT", "DECLARE", "SHELLS", "Input", "State", "change_directory", "declared", "expand", "nested_script",
-    "output_of", "read_file", "split_assignments", "stdin_of", "strip_wrappers",
-]  # fmt: skip
+    "ASSIGNMENT",
+    "DECLARE",
+    "SHELLS",
+    "Input",
+    "State",
+    "change_directory",
+    "declared",
+    "expand",
+    "nested_script",
+    "output_of",
+    "read_file",
+    "split_assignments",
+    "stdin_of",
+    "strip_wrappers",
+]

@@ -114,8 +114,14 @@ class _Finder:
                 stdin = None  # ``snow sql`` needs -i to read stdin
             self.emit("snowflake", jobs, stdin, state, connection)
 
-    def emit(self, dialect: str, jobs: list[clients.Job], stdin: Input | None, state: State,
-             connection: dict[str, str | None]) -> None:  # fmt: skip
+    def emit(
+        self,
+        dialect: str,
+        jobs: list[clients.Job],
+        stdin: Input | None,
+        state: State,
+        connection: dict[str, str | None],
+    ) -> None:
         if not jobs and stdin is not None:
             jobs = [clients.Job("stdin", None, stdin.source)]  # no -c/-f: the client reads stdin
         for job in jobs:

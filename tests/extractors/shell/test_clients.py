@@ -14,9 +14,14 @@ from tests.extractors.shell import only
 def test_psql_c_with_connection_options() -> None:
     got = only('psql -h db.internal -p 5432 -U etl -d shop -c "INSERT INTO a SELECT * FROM b"')
     assert got == ShellSql(
-        dialect="postgres", sql="INSERT INTO a SELECT * FROM b", source="-c",
-        host="db.internal", port="5432", database="shop", user="etl",
-    )  # fmt: skip
+        dialect="postgres",
+        sql="INSERT INTO a SELECT * FROM b",
+        source="-c",
+        host="db.internal",
+        port="5432",
+        database="shop",
+        user="etl",
+    )
 
 
 def test_psql_multiple_c_in_order() -> None:
@@ -107,9 +112,14 @@ def test_snowsql_q_with_connection() -> None:
         "snowsql -a acme-xy12345 -u loader -d RAW -s PUBLIC -r LOADER -w WH -o quiet=true -q 'COPY INTO t FROM @s'"
     )
     assert got == ShellSql(
-        dialect="snowflake", sql="COPY INTO t FROM @s", source="-q",
-        account="acme-xy12345", user="loader", database="RAW", schema="PUBLIC",
-    )  # fmt: skip
+        dialect="snowflake",
+        sql="COPY INTO t FROM @s",
+        source="-q",
+        account="acme-xy12345",
+        user="loader",
+        database="RAW",
+        schema="PUBLIC",
+    )
 
 
 def test_snowsql_long_options() -> None:

@@ -192,8 +192,10 @@ def test_full_path_to_the_client() -> None:
 def test_wrappers_are_stripped_and_their_assignments_kept() -> None:
     env: dict[str, str] = {}
     assert strip_wrappers(["sudo", "-u", "pg", "env", "-i", "A=1", "nice", "-n", "5", "psql", "-c", "x"], env) == [
-        "psql", "-c", "x",
-    ]  # fmt: skip
+        "psql",
+        "-c",
+        "x",
+    ]
     assert env == {"A": "1"}
     assert nested_script(["-eu", "-o", "pipefail", "-c", "psql -c x"], None) == "psql -c x"
     assert nested_script(["-s"], Input("psql -c x\n", "heredoc")) == "psql -c x\n"
