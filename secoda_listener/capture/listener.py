@@ -79,11 +79,28 @@ def _record(event: ev.Event, conn_id: str) -> SpoolRecord:
     )
 
 
-_TASK_PHASES = {
+#: The extractor phase and the state each task event reports. A skipped task ran
+#: none of its code: it reports no lineage (None: no extractor runs).
+_TASK_PHASES: dict[str, tuple[Phase | None, str]] = {
     ev.TASK_RUNNING: (Phase.START, "running"),
     ev.TASK_SUCCESS: (Phase.COMPLETE, "success"),
     ev.TASK_FAILED: (Phase.FAILURE, "failed"),
+    ev.TASK_SKIPPED: (None, "skipped"),
 }
+
+#: Airflow's state for a failed try that will be retried.
+UP_FOR_RETRY = "up_for_retry"
+
+
+def _has_airflow_hook(name: str) -> bool:
+    """Does this Airflow's listener spec have hook ``name``? (Airflow 2.10 has no skipped hook.)"""
+    for module in ("airflow._shared.listeners.spec.taskinstance", "airflow.listeners.spec.taskinstance"):
+        try:
+            spec = __import__(module, fromlist=[name])
+        except ImportError:
+            continue
+        return hasattr(spec, name)
+    return False
 
 
 def _report_task(task_instance: Any, event_type: str, error: Any = None) -> None:
@@ -93,10 +110,15 @@ def _report_task(task_instance: Any, event_type: str, error: Any = None) -> None
     if not dag_selected(dag) or not operator_selected(getattr(task_instance, "task", None)):
         return
     from secoda_listener.delivery import process as delivery
-    from secoda_listener.extractors.manager import extractor_manager
+    from secoda_listener.event.datasets import Lineage
+    from secoda_listener.extractors.manager import TaskLineage, extractor_manager
 
+    if event_type == ev.TASK_RUNNING and facts.is_resuming_from_deferral(task_instance):
+        return  # this try already reported running when it started, before it deferred
     phase, state = _TASK_PHASES[event_type]
-    task_lineage = extractor_manager.lineage_for(task_instance, phase)
+    if event_type == ev.TASK_FAILED and facts.state_of(task_instance) == UP_FOR_RETRY:
+        state = UP_FOR_RETRY  # the try failed, the task did not: Airflow retries it
+    task_lineage = extractor_manager.lineage_for(task_instance, phase) if phase is not None else TaskLineage(Lineage())
     event = ev.Event(
         event_type=event_type,
         dag=facts.dag_block(dag, getattr(task_instance, "dag_id", None)),
@@ -165,6 +187,13 @@ class SecodaListener:
     @_guarded
     def on_task_instance_failed(self, previous_state: Any, task_instance: Any, error: Any) -> None:
         _report_task(task_instance, ev.TASK_FAILED, error)
+
+    if _has_airflow_hook("on_task_instance_skipped"):  # Airflow 3: a task that skipped itself
+
+        @hookimpl
+        @_guarded
+        def on_task_instance_skipped(self, previous_state: Any, task_instance: Any) -> None:
+            _report_task(task_instance, ev.TASK_SKIPPED)
 
     @hookimpl
     @_guarded

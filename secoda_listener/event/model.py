@@ -22,10 +22,19 @@ PRODUCER = f"secoda-listener/{__version__}"
 TASK_RUNNING = "task_running"
 TASK_SUCCESS = "task_success"
 TASK_FAILED = "task_failed"
+TASK_SKIPPED = "task_skipped"
 DAG_RUN_RUNNING = "dag_run_running"
 DAG_RUN_SUCCESS = "dag_run_success"
 DAG_RUN_FAILED = "dag_run_failed"
-EVENT_TYPES = (TASK_RUNNING, TASK_SUCCESS, TASK_FAILED, DAG_RUN_RUNNING, DAG_RUN_SUCCESS, DAG_RUN_FAILED)
+EVENT_TYPES = (
+    TASK_RUNNING,
+    TASK_SUCCESS,
+    TASK_FAILED,
+    TASK_SKIPPED,
+    DAG_RUN_RUNNING,
+    DAG_RUN_SUCCESS,
+    DAG_RUN_FAILED,
+)
 
 
 def date_text(value: Any) -> str | None:

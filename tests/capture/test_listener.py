@@ -29,7 +29,7 @@ except ImportError:  # Airflow 2
 try:
     from airflow.providers.standard.operators.bash import BashOperator
 except ImportError:  # Airflow 2 without the standard provider's bash module
-    from airflow.operators.bash import BashOperator  # type: ignore[no-redef]
+    from airflow.operators.bash import BashOperator  # type: ignore[import-not-found,no-redef]
 
 START = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -219,3 +219,50 @@ def test_with_the_agent_hooks_only_write_and_the_agent_delivers(agent_configured
     _wait_for(lambda: _spooled(agent_configured) == [])
     state = json.loads((agent_configured / "agent.json").read_text())
     assert state["pid"] != os.getpid()
+
+
+def test_a_failed_try_with_retries_left_says_up_for_retry(configured: Path, receiver: Any) -> None:
+    task = _task("listener_retry")
+    ti = FakeTaskInstance(task, FakeDagRun(task.dag))
+    ti.state = "up_for_retry"  # what Airflow set before calling the hook
+    ti.max_tries = 1
+    listener.on_task_instance_failed(previous_state=None, task_instance=ti, error=ValueError("flaky"))
+    ti.try_number, ti.state = 2, "failed"
+    listener.on_task_instance_failed(previous_state=None, task_instance=ti, error=ValueError("flaky"))
+
+    first, last = _bodies(receiver)
+    assert (first["task_instance"]["state"], first["task_instance"]["try_number"]) == ("up_for_retry", 1)
+    assert (last["task_instance"]["state"], last["task_instance"]["try_number"]) == ("failed", 2)
+    assert first["event_type"] == last["event_type"] == "task_failed"
+    assert first["event_id"] != last["event_id"]  # two tries, two events
+
+
+def test_a_resumed_deferrable_does_not_say_running_twice(configured: Path, receiver: Any) -> None:
+    task = _task("listener_deferred")
+    ti = FakeTaskInstance(task, FakeDagRun(task.dag))
+    listener.on_task_instance_running(previous_state=None, task_instance=ti)
+    ti.next_method = "execute_complete"  # back from the triggerer, same try
+    listener.on_task_instance_running(previous_state="deferred", task_instance=ti)
+    listener.on_task_instance_success(previous_state=None, task_instance=ti)
+
+    assert [b["event_type"] for b in _bodies(receiver)] == ["task_running", "task_success"]
+
+
+@pytest.mark.skipif(not hasattr(listener, "on_task_instance_skipped"), reason="Airflow 2.10 has no skipped hook")
+def test_a_task_that_skips_itself_reports_task_skipped_without_lineage(configured: Path, receiver: Any) -> None:
+    task = _task("listener_skipped")
+    ti = FakeTaskInstance(task, FakeDagRun(task.dag))
+    listener.on_task_instance_skipped(previous_state=None, task_instance=ti)
+
+    (body,) = _bodies(receiver)
+    assert body["event_type"] == "task_skipped"
+    assert body["task_instance"]["state"] == "skipped"
+    assert body["lineage"] == {"inputs": [], "outputs": [], "errors": []}
+
+
+def test_the_skipped_hook_is_registered_exactly_where_airflow_has_it() -> None:
+    from airflow.listeners.listener import get_listener_manager
+
+    manager = get_listener_manager()
+    has_spec = hasattr(manager.hook, "on_task_instance_skipped")
+    assert hasattr(listener, "on_task_instance_skipped") == has_spec
