@@ -1,7 +1,9 @@
 """DAG-level cost of secoda-listener, beside the OpenLineage provider, in real Airflow.
 
-    python benchmarks/bench_dag_overhead.py [--reps 5] [--ol-reps 3] [--skip-trouble] [--no-profile]
-                                            [--json FILE] [--report-from FILE] [--keep]
+    python benchmarks/bench_dag_overhead.py [--tasks 20 --tasks 50] [--latency 0 --latency 0.1]
+                                            [--tls auto|off|on|both] [--reps 3] [--ol-reps 3] [--quick]
+                                            [--skip-trouble] [--no-profile] [--json FILE] [--report-from FILE]
+                                            [--keep]
 
 Needs an environment with Airflow 3.x, its standard provider, secoda-listener
 (``pip install -e .``) and, for the comparison, apache-airflow-providers-openlineage
@@ -10,22 +12,34 @@ Needs an environment with Airflow 3.x, its standard provider, secoda-listener
 through their entry points, as in production. All traffic goes to a local
 Secoda-compatible receiver on 127.0.0.1 (``secoda-listener receiver``).
 
-Secoda up (interleaved, ``--reps`` repetitions of off / secoda / openlineage,
-the order rotated every repetition so drift hits each configuration alike):
+Secoda up, for every network the stand-in simulates (``--latency``: the round
+trip it answers in, default loopback 0 and 0.1 s; ``--tls``: ``auto``, the
+default, adds HTTPS for every non-zero latency, so the defaults measure
+loopback, 100 ms and 100 ms over TLS) and every chain length (``--tasks``,
+default 20 and 50): ``--reps`` interleaved repetitions of off / secoda /
+openlineage, the order rotated every repetition so drift hits each
+configuration alike:
 
 * off: ``AIRFLOW__SECODA__ENABLED=False`` and OpenLineage disabled;
 * secoda: secoda-listener on (default ``[secoda]`` settings, named in the
-  report: ``spool_fsync``, ``flush_timeout``, ``request_timeout``), OpenLineage disabled;
+  report), OpenLineage disabled; its repetitions share one spool (as the
+  runs on one host do), so an event one run leaves behind is sent by the next;
 * openlineage: the OpenLineage provider with its HTTP transport posting to the
-  same receiver (on a path the receiver accepts, so every event gets a 200),
+  same receiver (on a path the receiver accepts, so every event gets a 200;
+  over TLS trusting the stand-in's CA through ``sslContext.caCertPath``),
   secoda-listener disabled. Provider defaults otherwise (a fork per event,
   ``execution_timeout`` 10 s).
 
+Each run has its own logical date, so its events have their own ids; after the
+repetitions ``secoda-listener flush`` sends whatever the shared spool still
+holds, and the receiver's store is checked for events stored twice (by event
+id; OpenLineage's by run id, type and time): the duplicates.
+
 Secoda down (nothing listening: connection refused) and hanging (the receiver
-accepts the connection and never answers, then resets it): secoda-listener on
-the full DAG, OpenLineage on a 2-task DAG (each of its events costs seconds
-there: 50 tasks would take most of an hour). Afterwards a receiver is brought
-up, ``secoda-listener flush`` runs, and the delivered event ids are checked
+accepts the connection and never answers, then resets it), on loopback:
+secoda-listener on the longest DAG, OpenLineage on a 2-task DAG (each of its
+events costs seconds there). Afterwards a receiver is brought up,
+``secoda-listener flush`` runs, and the delivered event ids are checked
 against the expected events (2 per task plus the DAG run's success).
 
 Per-task figures come from a timing plugin in ``benchmarks/plugins`` whose two
@@ -34,43 +48,61 @@ inside the measured listener's hooks, and task i's span (from its ``running``
 stamp to task i+1's: all of task i, hooks and end-of-task flush included).
 Finally one secoda-on run under cProfile splits the hook path into its parts.
 
+``--quick``: 1 repetition, the 20-task DAG only, no profile, no OpenLineage
+down/hanging runs (a few minutes).
+
 Prints Markdown (progress goes to stderr).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
+import datetime
 import importlib.util
 import json
 import os
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-HERE = REPO / "benchmarks"
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bench_support import (  # noqa: E402
+    BIN,
+    HANG_FAULT,
+    REPO,
+    ReceiverProcess,
+    duplicates,
+    event_key,
+    free_port,
+    is_openlineage,
+    is_secoda,
+    med,
+    ms,
+    network_label,
+    ol_transport,
+    secoda_conn,
+    stop_processes_naming,
+    version,
+)
+
 DAGS = HERE / "dags"
 PLUGINS = HERE / "plugins"
-BIN = Path(sys.executable).parent
 
-API_KEY = "bench-secoda-api-key-0123456789"
-INTEGRATION_ID = "it-bench"
-# The receiver answers 404 on unknown paths; OpenLineage posts to one it accepts.
-OL_ENDPOINT = "api/v1/integration/run_logs/openlineage/ingest/"
-LOGICAL_DATE = "2024-01-01"
-TASKS = 50  # bench_chain_50 in benchmarks/dags
+FIRST_LOGICAL_DATE = datetime.date(2024, 1, 1)
+SIZES = (20, 50)  # bench_chain_20 and bench_chain_50 in benchmarks/dags
 SMALL_DAG_TASKS = 2
-# "Hanging": the receiver takes the request, never answers, finally resets the connection.
-HANG_FAULT = {"delay": 3600, "reset": True, "times": 10**6}
 CONFIGS = ("off", "secoda", "openlineage")
+DEFAULT_LATENCIES = (0.0, 0.1)
+FLUSH_WAIT = 10.0  # seconds to let a spool drain on its own after the last run, before the final flush
 
 
 # --- plumbing -------------------------------------------------------------------------------
@@ -80,62 +112,19 @@ def have_openlineage() -> bool:
     return importlib.util.find_spec("airflow.providers.openlineage") is not None
 
 
-def version(dist: str) -> str:
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
+def networks(args: argparse.Namespace) -> list[tuple[float, bool]]:
+    """(latency, tls) pairs to measure, in order."""
+    out = []
+    for latency in args.latency:
+        if args.tls in ("off", "both") or (args.tls == "auto"):
+            out.append((latency, False))
+        if args.tls in ("on", "both") or (args.tls == "auto" and latency > 0):
+            out.append((latency, True))
+    return out
 
 
-def free_port() -> int:
-    """A port nothing listens on (bound once and released): connecting to it is refused."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class ReceiverProcess:
-    """``secoda-listener receiver`` in its own process (it does not share a GIL with anything)."""
-
-    def __init__(self, store: Path, port: int = 0, faults: Iterable[dict] = ()) -> None:
-        command = [sys.executable, "-m", "secoda_listener", "receiver", "--port", str(port),
-                   "--store", str(store), "--api-key", API_KEY]
-        for fault in faults:
-            command += ["--fault", json.dumps(fault)]
-        self.store = store
-        self.stopped_at: float | None = None
-        self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True,
-                                     env={**os.environ, "PYTHONPATH": str(REPO)})
-        line = self.proc.stdout.readline()  # "listening on http://127.0.0.1:PORT/api/v1/ (store: ...)"
-        if not line.startswith("listening on "):
-            self.proc.kill()
-            raise RuntimeError(f"receiver did not start: {line!r}")
-        self.url = line.split()[2]
-        self.base = self.url.split("/api/v1/")[0]
-        self.port = int(self.base.rsplit(":", 1)[1])
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.stopped_at = time.time()
-            self.proc.terminate()
-            self.proc.wait(timeout=30)
-
-    def records(self) -> list[dict[str, Any]]:
-        """Requests the receiver answered 200 (before it was told to stop)."""
-        from secoda_listener.testing.receiver import read_store
-
-        cutoff = self.stopped_at or float("inf")
-        return [r for r in read_store(self.store) if r.get("status") == 200 and r.get("received_at", 0) < cutoff]
-
-
-def secoda_conn(url: str) -> str:
-    return json.dumps({"conn_type": "secoda", "host": url, "password": API_KEY,
-                       "extra": {"integration_id": INTEGRATION_ID}})
-
-
-def ol_transport(base: str) -> str:
-    return json.dumps({"type": "http", "url": base, "endpoint": OL_ENDPOINT,
-                       "auth": {"type": "api_key", "apiKey": API_KEY}})
+def net_key(latency: float, tls: bool) -> str:
+    return f"{latency:g}s-{'tls' if tls else 'http'}"
 
 
 class Bench:
@@ -147,28 +136,37 @@ class Bench:
 
     def env(self, extra: dict[str, str]) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "OPENLINEAGE"))}
-        env.update({
-            "AIRFLOW_HOME": str(self.home),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
-            "AIRFLOW__CORE__PLUGINS_FOLDER": str(PLUGINS),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.home / 'airflow.db'}",
-            "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
-            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-            "PYTHONPATH": str(REPO),
-        })
+        env.update(
+            {
+                "AIRFLOW_HOME": str(self.home),
+                "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+                "AIRFLOW__CORE__PLUGINS_FOLDER": str(PLUGINS),
+                "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+                "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.home / 'airflow.db'}",
+                "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+                "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+                "PYTHONPATH": str(REPO),
+            }
+        )
         env.update(extra)
         return env
 
-    def airflow(self, *args: str, extra: dict[str, str], log: Path, timeout: float = 900,
-                prefix: Iterable[str] = ()) -> tuple[int, float, float]:
+    def airflow(
+        self, *args: str, extra: dict[str, str], log: Path, timeout: float = 900, prefix: Iterable[str] = ()
+    ) -> tuple[int, float, float]:
         """Run Airflow's CLI: exit status, wall seconds, CPU seconds (it and its children)."""
         cpu_before = _children_cpu()
         started = time.perf_counter()
         with open(log, "w", encoding="utf-8") as out:
-            proc = subprocess.run([*prefix, str(BIN / "airflow"), *args], env=self.env(extra), cwd=self.home,
-                                  stdout=out, stderr=subprocess.STDOUT, timeout=timeout)
+            proc = subprocess.run(
+                [*prefix, str(BIN / "airflow"), *args],
+                env=self.env(extra),
+                cwd=self.home,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+            )
         return proc.returncode, time.perf_counter() - started, _children_cpu() - cpu_before
 
     def migrate(self) -> None:
@@ -176,43 +174,83 @@ class Bench:
         if code:
             raise RuntimeError(f"airflow db migrate failed, see {self.work / 'migrate.log'}")
 
-    def config_env(self, config: str, secoda_url: str, ol_base: str | None, spool: Path) -> dict[str, str]:
-        env = {"AIRFLOW_CONN_SECODA_DEFAULT": secoda_conn(secoda_url), "AIRFLOW__SECODA__SPOOL_DIR": str(spool)}
+    def config_env(
+        self, config: str, receiver_url: str, ol_base: str | None, spool: Path, ca_path: str | None = None
+    ) -> dict[str, str]:
+        env = {"AIRFLOW_CONN_SECODA_DEFAULT": secoda_conn(receiver_url), "AIRFLOW__SECODA__SPOOL_DIR": str(spool)}
+        if ca_path:
+            env["REQUESTS_CA_BUNDLE"] = ca_path  # what secoda-listener's transport trusts
         if config != "secoda":
             env["AIRFLOW__SECODA__ENABLED"] = "False"
         if config == "openlineage":
             assert ol_base is not None
-            env["AIRFLOW__OPENLINEAGE__TRANSPORT"] = ol_transport(ol_base)
+            env["AIRFLOW__OPENLINEAGE__TRANSPORT"] = ol_transport(ol_base, ca_path)
             env["AIRFLOW__OPENLINEAGE__NAMESPACE"] = "bench"
         else:
             env["AIRFLOW__OPENLINEAGE__DISABLED"] = "True"
         return env
 
-    def dag_run(self, config: str, tasks: int, secoda_url: str, ol_base: str | None,
-                label: str, prefix: Iterable[str] = ()) -> dict[str, Any]:
-        """One ``airflow dags test``; its wall time and the per-task spans of its timing file."""
+    def dag_run(
+        self,
+        config: str,
+        tasks: int,
+        secoda_url: str,
+        ol_base: str | None,
+        label: str,
+        prefix: Iterable[str] = (),
+        spool: Path | None = None,
+        ca_path: str | None = None,
+    ) -> dict[str, Any]:
+        """One ``airflow dags test`` (a logical date of its own); wall time and per-task spans of its timing file."""
         self.runs += 1
         run_dir = self.work / f"{self.runs:03d}-{label}-{config}"
         run_dir.mkdir()
         timing = run_dir / "timing.txt"
-        spool = run_dir / "spool"
-        extra = self.config_env(config, secoda_url, ol_base, spool)
+        spool = spool or run_dir / "spool"
+        logical_date = (FIRST_LOGICAL_DATE + datetime.timedelta(days=self.runs)).isoformat()
+        extra = self.config_env(config, secoda_url, ol_base, spool, ca_path)
         extra["BENCH_TIMING_FILE"] = str(timing)
-        code, wall, cpu = self.airflow("dags", "test", f"bench_chain_{tasks}", LOGICAL_DATE, extra=extra,
-                                       log=run_dir / "dags_test.log", prefix=prefix)
-        result = {"config": config, "label": label, "tasks": tasks, "returncode": code, "wall": wall, "cpu": cpu,
-                  "spool": str(spool), "dir": str(run_dir), "env": extra, **parse_timing(timing)}
+        code, wall, cpu = self.airflow(
+            "dags",
+            "test",
+            f"bench_chain_{tasks}",
+            logical_date,
+            extra=extra,
+            log=run_dir / "dags_test.log",
+            prefix=prefix,
+        )
+        result = {
+            "config": config,
+            "label": label,
+            "tasks": tasks,
+            "returncode": code,
+            "wall": wall,
+            "cpu": cpu,
+            "logical_date": logical_date,
+            "spool": str(spool),
+            "dir": str(run_dir),
+            "env": extra,
+            **parse_timing(timing),
+        }
         if code != 0 or result["succeeded"] != tasks:
-            raise RuntimeError(f"{label}/{config}: exit {code}, {result['succeeded']}/{tasks} tasks succeeded; "
-                               f"see {run_dir / 'dags_test.log'}")
+            raise RuntimeError(
+                f"{label}/{config}: exit {code}, {result['succeeded']}/{tasks} tasks succeeded; "
+                f"see {run_dir / 'dags_test.log'}"
+            )
         return result
 
     def flush(self, run: dict[str, Any], url: str) -> str:
         """``secoda-listener flush`` on a run's spool, with the connection pointing at ``url``."""
         env = self.env({**run["env"], "AIRFLOW_CONN_SECODA_DEFAULT": secoda_conn(url)})
         env.pop("BENCH_TIMING_FILE", None)
-        proc = subprocess.run([str(BIN / "secoda-listener"), "flush", "--timeout", "120"], env=env,
-                              cwd=self.home, capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(
+            [str(BIN / "secoda-listener"), "flush", "--timeout", "120"],
+            env=env,
+            cwd=self.home,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         return (proc.stdout.strip().splitlines() or [f"exit {proc.returncode}"])[0]
 
 
@@ -260,10 +298,12 @@ def parse_timing(path: Path) -> dict[str, Any]:
     }
 
 
+SPOOL_RECORD_DIRS = ("tmp", "new", "cur", "failed")
+
+
 def spool_counts(spool: str) -> dict[str, int]:
     root = Path(spool)
-    return {sub: len(list((root / sub).iterdir())) if (root / sub).is_dir() else 0
-            for sub in ("new", "cur", "failed")}
+    return {sub: len(list((root / sub).iterdir())) if (root / sub).is_dir() else 0 for sub in SPOOL_RECORD_DIRS}
 
 
 def expected_events(tasks: int) -> set[tuple[str, str]]:
@@ -272,84 +312,181 @@ def expected_events(tasks: int) -> set[tuple[str, str]]:
     return keys | {("dag_run_success", "")}
 
 
-def secoda_keys(records: list[dict[str, Any]]) -> dict[str, tuple[str, str]]:
-    """event_id -> (event_type, task_id) of secoda-listener events among ``records``."""
+def _logical_date(body: dict[str, Any]) -> str:
+    return str((body.get("dag_run") or {}).get("logical_date") or "")[:10]
+
+
+def secoda_keys(records: list[dict[str, Any]], logical_date: str | None = None) -> dict[str, tuple[str, str]]:
+    """event_id -> (event_type, task_id) of secoda-listener events among ``records`` (of one run's logical date)."""
     out = {}
     for r in records:
-        body = r.get("body") if isinstance(r.get("body"), dict) else {}
-        if "event_type" not in body:
-            continue  # an OpenLineage event
-        ti = body.get("task_instance") or {}
-        out[r["event_id"]] = (body["event_type"], ti.get("task_id") or "")
+        if not is_secoda(r) or (logical_date and _logical_date(r["body"]) != logical_date):
+            continue
+        ti = r["body"].get("task_instance") or {}
+        out[r["event_id"]] = (r["body"]["event_type"], ti.get("task_id") or "")
     return out
 
 
 def ol_events(records: list[dict[str, Any]]) -> int:
-    return sum(1 for r in records if isinstance(r.get("body"), dict) and "eventType" in r["body"])
+    return sum(1 for r in records if is_openlineage(r))
+
+
+def _dag_id(record: dict[str, Any]) -> str:
+    body = record.get("body") if isinstance(record.get("body"), dict) else {}
+    if is_openlineage(record):
+        return str((body.get("job") or {}).get("name") or "").split(".")[0]
+    return str((body.get("dag") or {}).get("dag_id") or "")
 
 
 # --- the scenarios -------------------------------------------------------------------------
 
 
 def secoda_up(bench: Bench, args: argparse.Namespace, ol: bool) -> dict[str, Any]:
+    """Every network x chain length: interleaved repetitions of the configurations, then delivery checks."""
     configs = [c for c in CONFIGS if ol or c != "openlineage"]
-    receiver = ReceiverProcess(bench.work / "up.jsonl")
-    runs: dict[str, list[dict[str, Any]]] = {c: [] for c in configs}
-    try:
-        # One warm-up run (not counted): first-ever DAG parse, sqlite and page cache.
-        bench.dag_run("off", args.tasks, receiver.url, receiver.base, "warmup")
-        for rep in range(args.reps):
-            order = configs[rep % len(configs):] + configs[:rep % len(configs)]
-            for config in order:
-                if config == "openlineage" and rep >= args.ol_reps:
-                    continue
-                before = len(receiver.records())
-                run = bench.dag_run(config, args.tasks, receiver.url, receiver.base, f"up{rep}")
-                time.sleep(0.3)  # let the receiver finish writing what it answered
-                records = receiver.records()[before:]
-                run["secoda_delivered"] = len(set(secoda_keys(records)))
-                run["secoda_complete"] = set(secoda_keys(records).values()) == expected_events(args.tasks)
-                run["ol_delivered"] = ol_events(records)
-                run["spool_left"] = spool_counts(run["spool"])
-                runs[config].append(run)
-                print(f"  up rep {rep} {config:11s} wall {run['wall']:6.2f} s  task {1e3 * run['later']:6.1f} ms  "
-                      f"first {1e3 * run['first']:6.1f} ms  in hooks {1e3 * run['hooks_later']:6.2f} ms  events secoda {run['secoda_delivered']} "
-                      f"ol {run['ol_delivered']}", file=sys.stderr, flush=True)
-    finally:
-        receiver.stop()
-    return runs
+    out: dict[str, Any] = {}
+    warmed = False
+    for latency, tls in networks(args):
+        key = net_key(latency, tls)
+        receiver = ReceiverProcess(bench.work / f"up-{key}.jsonl", latency=latency, tls=tls)
+        entry: dict[str, Any] = {"latency": latency, "tls": tls, "sizes": {}}
+        try:
+            entry["keepalive_ms"] = receiver.keepalive_ms()
+            if not warmed:  # one run not counted: first-ever DAG parse, sqlite and page cache
+                bench.dag_run("off", min(args.tasks), receiver.url, receiver.base, "warmup")
+                warmed = True
+            for size in args.tasks:
+                spool = bench.work / f"spool-{key}-{size}"  # shared by this size's secoda runs, as on one host
+                runs: dict[str, list[dict[str, Any]]] = {c: [] for c in configs}
+                for rep in range(args.reps):
+                    order = configs[rep % len(configs) :] + configs[: rep % len(configs)]
+                    for config in order:
+                        if config == "openlineage" and rep >= args.ol_reps:
+                            continue
+                        before = len(receiver.records())
+                        run = bench.dag_run(
+                            config,
+                            size,
+                            receiver.url,
+                            receiver.base,
+                            f"{key}-{size}-up{rep}",
+                            spool=spool if config == "secoda" else None,
+                            ca_path=receiver.ca_path,
+                        )
+                        time.sleep(0.3)  # let the receiver finish writing what it answered
+                        records = receiver.records()[before:]
+                        mine = secoda_keys(records, run["logical_date"])
+                        run["secoda_delivered"] = len(mine)
+                        run["secoda_complete"] = set(mine.values()) == expected_events(size)
+                        run["ol_delivered"] = ol_events(records)
+                        run["spool_left"] = spool_counts(run["spool"])
+                        runs[config].append(run)
+                        print(
+                            f"  {network_label(latency, tls):15s} {size} tasks rep {rep} {config:11s} "
+                            f"wall {run['wall']:6.2f} s  task {1e3 * run['later']:6.1f} ms  "
+                            f"first {1e3 * run['first']:6.1f} ms  in hooks {1e3 * run['hooks_later']:6.2f} ms  "
+                            f"events secoda {run['secoda_delivered']} ol {run['ol_delivered']}",
+                            file=sys.stderr,
+                            flush=True,
+                        )
+                entry["sizes"][str(size)] = {"runs": runs, "delivery": secoda_delivery(bench, receiver, runs, size)}
+        finally:
+            receiver.stop()
+        records = receiver.all_records()
+        for size, sized in entry["sizes"].items():
+            dag = f"bench_chain_{size}"
+            mine = [r for r in records if _dag_id(r) == dag]
+            sized["delivery"]["secoda_duplicates"] = duplicates(r for r in mine if is_secoda(r))
+            sized["delivery"]["ol_duplicates"] = duplicates(r for r in mine if is_openlineage(r))
+            sized["delivery"]["ol_keys"] = len({event_key(r) for r in mine if is_openlineage(r)})
+        out[key] = entry
+    return out
+
+
+def secoda_delivery(bench: Bench, receiver: ReceiverProcess, runs: dict[str, list[dict]], size: int) -> dict[str, Any]:
+    """After a size's repetitions: let the shared spool drain, flush what is left, count what arrived."""
+    sec = runs.get("secoda") or []
+    if not sec:
+        return {}
+    spool = sec[-1]["spool"]
+    deadline = time.monotonic() + FLUSH_WAIT
+    while sum(spool_counts(spool).values()) and time.monotonic() < deadline:
+        time.sleep(0.5)  # a delivery process of the plugin's own may still be at work
+    left_after_runs = sum(spool_counts(spool).values())
+    during = {r["logical_date"]: r["secoda_delivered"] for r in sec}
+    flush = bench.flush(sec[-1], receiver.url) if left_after_runs else "nothing left to flush"
+    time.sleep(0.3)
+    stopped = stop_processes_naming([spool])  # e.g. a delivery process the plugin started for this spool
+    records = receiver.records()
+    delivered = {date: len(secoda_keys(records, date)) for date in during}
+    return {
+        "expected": len(expected_events(size)) * len(sec),
+        "during": sum(during.values()),
+        "left_after_runs": left_after_runs,
+        "flush": flush,
+        "after_flush": sum(delivered.values()),
+        "left_after_flush": sum(spool_counts(spool).values()),
+        "stopped_processes": len(stopped),
+    }
 
 
 def secoda_trouble(bench: Bench, args: argparse.Namespace, mode: str) -> dict[str, Any]:
-    """secoda-listener with Secoda down or hanging, then recovery and the loss check."""
+    """secoda-listener with Secoda down or hanging; then Secoda comes back at the same address."""
+    tasks = max(args.tasks)
     receiver = None
     if mode == "down":
-        url = f"http://127.0.0.1:{free_port()}/api/v1/"
+        port = free_port()
+        url = f"http://127.0.0.1:{port}/api/v1/"
     else:
         receiver = ReceiverProcess(bench.work / f"secoda-{mode}.jsonl", faults=[HANG_FAULT])
-        url = receiver.url
+        port, url = receiver.port, receiver.url
     try:
-        run = bench.dag_run("secoda", args.tasks, url, None, mode)
+        run = bench.dag_run("secoda", tasks, url, None, mode)
     finally:
         if receiver is not None:
             receiver.stop()
     run["spool_after_run"] = spool_counts(run["spool"])
     delivered_during = secoda_keys(receiver.records()) if receiver else {}
-    recovery = ReceiverProcess(bench.work / f"secoda-{mode}-recovery.jsonl")
+    expected = expected_events(tasks)
+    recovery = ReceiverProcess.on_port(bench.work / f"secoda-{mode}-recovery.jsonl", port)
     try:
-        run["flush"] = bench.flush(run, recovery.url)
+        # Whatever the plugin delivers by itself once Secoda is back (a delivery process of its own, a timer).
+        came_back = time.monotonic()
+        run["recovered_in"] = None
+        while time.monotonic() - came_back < args.recovery_wait:
+            if set({**delivered_during, **secoda_keys(recovery.records())}.values()) >= expected:
+                run["recovered_in"] = time.monotonic() - came_back
+                break
+            time.sleep(0.5)
+        run["on_its_own"] = len(secoda_keys(recovery.records()))
+        run["recovery_wait"] = args.recovery_wait
+        if run["recovered_in"] is None:
+            run["flush"] = bench.flush(run, recovery.url)
+            deadline = time.monotonic() + FLUSH_WAIT
+            while sum(spool_counts(run["spool"]).values()) and time.monotonic() < deadline:
+                time.sleep(0.5)
+        else:
+            run["flush"] = "not needed"
         time.sleep(0.3)
         delivered = {**delivered_during, **secoda_keys(recovery.records())}
+        run["duplicates"] = len(duplicates([*(receiver.all_records() if receiver else []), *recovery.all_records()]))
     finally:
         recovery.stop()
-    expected = expected_events(args.tasks)
+        run["stopped_processes"] = len(stop_processes_naming([run["spool"]]))
     run["delivered_during"] = len(delivered_during)
     run["expected"] = len(expected)
     run["delivered_ids"] = len(delivered)
-    run["lost"] = len(expected - set(delivered.values()))
     run["spool_after_flush"] = spool_counts(run["spool"])
-    print(f"  secoda {mode}: wall {run['wall']:.2f} s first {run['first']:.3f} s later {1e3 * run['later']:.1f} ms; "
-          f"flush: {run['flush']}; delivered {run['delivered_ids']}/{run['expected']}", file=sys.stderr, flush=True)
+    run["still_spooled"] = sum(run["spool_after_flush"].values())
+    # Not delivered and not in the spool any more: gone for good.
+    run["lost"] = max(0, len(expected - set(delivered.values())) - run["still_spooled"])
+    print(
+        f"  secoda {mode}: wall {run['wall']:.2f} s first {run['first']:.3f} s later {1e3 * run['later']:.1f} ms; "
+        f"on its own after recovery {run['on_its_own']} (in {run['recovered_in']}); flush: {run['flush']}; "
+        f"delivered {run['delivered_ids']}/{run['expected']}",
+        file=sys.stderr,
+        flush=True,
+    )
     return run
 
 
@@ -368,26 +505,30 @@ def ol_trouble(bench: Bench, mode: str) -> dict[str, Any]:
     run["expected"] = 2 * SMALL_DAG_TASKS + 1
     run["delivered_ids"] = ol_events(receiver.records()) if receiver else 0
     run["lost"] = run["expected"] - run["delivered_ids"]  # no spool: nothing can be replayed later
-    print(f"  openlineage {mode}: wall {run['wall']:.2f} s first {run['first']:.2f} s last {run['last']:.2f} s",
-          file=sys.stderr, flush=True)
+    print(
+        f"  openlineage {mode}: wall {run['wall']:.2f} s first {run['first']:.2f} s last {run['last']:.2f} s",
+        file=sys.stderr,
+        flush=True,
+    )
     return run
 
 
 # --- where secoda-listener's time goes --------------------------------------------------------
 
 # (label, file under the repo, function): inclusive time per task under cProfile (main thread).
+# The paths follow the package's layout; a row whose function was renamed or moved reads 0 calls.
 PROFILE_ROWS = (
-    ("all secoda-listener hooks", "secoda_listener/listener.py", "wrapper"),
-    ("- on_task_instance_running", "secoda_listener/listener.py", "on_task_instance_running"),
-    ("- on_task_instance_success", "secoda_listener/listener.py", "on_task_instance_success"),
-    ("- before_stopping", "secoda_listener/listener.py", "before_stopping"),
-    ("extraction (`extract`, waiting on its bounded thread)", "secoda_listener/extract.py", "extract"),
-    ("redaction (`redact_event`)", "secoda_listener/redact.py", "redact_event"),
-    ("spool write (`Spool.write`, hook path)", "secoda_listener/spool.py", "write"),
-    ("end-of-task flush (`Outbox.flush`)", "secoda_listener/outbox.py", "flush"),
-    ("- HTTP POST (`Transport.post`)", "secoda_listener/transport.py", "post"),
-    ("- delete after 2xx (`Spool.delete`)", "secoda_listener/spool.py", "delete"),
-    ("- connection lookup (`resolve_endpoint`)", "secoda_listener/connection.py", "resolve_endpoint"),
+    ("all secoda-listener hooks", "secoda_listener/capture/listener.py", "wrapper"),
+    ("- on_task_instance_running", "secoda_listener/capture/listener.py", "on_task_instance_running"),
+    ("- on_task_instance_success", "secoda_listener/capture/listener.py", "on_task_instance_success"),
+    ("- before_stopping", "secoda_listener/capture/listener.py", "before_stopping"),
+    ("extraction (`ExtractorManager.lineage_for`)", "secoda_listener/extractors/manager.py", "lineage_for"),
+    ("redaction (`redact_event`)", "secoda_listener/event/redact.py", "redact_event"),
+    ("spool write (`Spool.write`, hook path)", "secoda_listener/delivery/spool.py", "write"),
+    ("end-of-task flush (`Outbox.flush`)", "secoda_listener/delivery/outbox.py", "flush"),
+    ("- HTTP POST (`Transport.post`)", "secoda_listener/delivery/transport.py", "post"),
+    ("- delete after 2xx (`Spool.delete`)", "secoda_listener/delivery/spool.py", "delete"),
+    ("- connection lookup (`resolve_endpoint`)", "secoda_listener/delivery/secoda_connection.py", "resolve_endpoint"),
     ("config reads (`conf._raw`)", "secoda_listener/conf.py", "_raw"),
 )
 # Built-ins, counted only where secoda-listener called them directly.
@@ -406,25 +547,43 @@ def import_cost(bench: Bench, module: str, times: int = 3) -> float | None:
     """Median seconds to import ``module`` in a process that has Airflow imported already."""
     values = []
     for _ in range(times):
-        proc = subprocess.run([sys.executable, "-c", _IMPORT_PROBE, module], env=bench.env({}), cwd=bench.home,
-                              capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-c", _IMPORT_PROBE, module],
+            env=bench.env({}),
+            cwd=bench.home,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if proc.returncode:
             return None
         values.append(float(proc.stdout.strip().splitlines()[-1]))
     return statistics.median(values)
 
 
+def run_spool(bench: Bench) -> str:
+    """The spool of the newest run (each run without a shared spool has its own)."""
+    return str(max(bench.work.glob("[0-9][0-9][0-9]-*"), key=lambda p: p.name) / "spool")
+
+
 def profile(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
-    """One secoda-on run under cProfile (Secoda up) and the inclusive time of the hook path's parts."""
+    """One secoda-on run under cProfile (Secoda up, loopback) and the inclusive time of the hook path's parts."""
     import pstats
 
     receiver = ReceiverProcess(bench.work / "profile.jsonl")
     prof = bench.work / "secoda.prof"
     try:
-        run = bench.dag_run("secoda", args.tasks, receiver.url, None, "profile",
-                            prefix=(sys.executable, "-m", "cProfile", "-o", str(prof)))
+        run = bench.dag_run(
+            "secoda",
+            max(args.tasks),
+            receiver.url,
+            None,
+            "profile",
+            prefix=(sys.executable, "-m", "cProfile", "-o", str(prof)),
+        )
     finally:
         receiver.stop()
+        stop_processes_naming([run_spool(bench)])
     stats = pstats.Stats(str(prof)).stats  # type: ignore[attr-defined]
     rows = []
     for label, path, func in PROFILE_ROWS:
@@ -445,15 +604,21 @@ def profile(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
         rows.append((f"{label} (called by secoda-listener)", calls, inclusive))
     total = sum(entry[2] for entry in stats.values())
     print(f"  profile: wall {run['wall']:.2f} s", file=sys.stderr, flush=True)
-    return {"rows": rows, "total": total, "wall": run["wall"],
-            "import_secoda": import_cost(bench, "secoda_listener.capture.plugin")}
+    return {
+        "rows": rows,
+        "total": total,
+        "wall": run["wall"],
+        "tasks": max(args.tasks),
+        "import_secoda": import_cost(bench, "secoda_listener.capture.plugin"),
+    }
 
 
 def profile_report(result: dict[str, Any], n: int) -> str:
+    n = result.get("tasks", n)
     lines = [
         "",
-        f"**Where secoda-listener's time goes** (one {n}-task run under cProfile, Secoda up; cProfile slows "
-        "Python code, so read the shares, not the absolute figures; the unprofiled cost is above)",
+        f"**Where secoda-listener's time goes** (one {n}-task run under cProfile, Secoda up on loopback; cProfile "
+        "slows Python code, so read the shares, not the absolute figures; the unprofiled cost is above)",
         "",
         "| part of the hook path | calls per task | ms per task (inclusive) | share of the hooks |",
         "| --- | --- | --- | --- |",
@@ -463,9 +628,11 @@ def profile_report(result: dict[str, Any], n: int) -> str:
         lines.append(f"| {label} | {calls / n:.2f} | {inclusive / n * 1e3:.2f} | {inclusive / hooks:.0%} |")
     lines.append("")
     cost = result["import_secoda"]
-    lines.append(f"Importing the secoda-listener plugin in a process that has Airflow loaded: "
-                 f"{ms(cost) if cost is not None else 'failed'} (median of 3; once per process, paid with "
-                 f"`enabled = False` too, so it is in none of the on - off differences above).")
+    lines.append(
+        f"Importing the secoda-listener plugin in a process that has Airflow loaded: "
+        f"{ms(cost) if cost is not None else 'failed'} (median of 3; once per process, paid with "
+        f"`enabled = False` too, so it is in none of the on - off differences above)."
+    )
     return "\n".join(lines)
 
 
@@ -475,144 +642,252 @@ def profile_report(result: dict[str, Any], n: int) -> str:
 def secoda_defaults() -> str:
     from secoda_listener.conf import OPTIONS
 
-    return ", ".join(f"{key} = {OPTIONS[key].default}" for key in ("spool_fsync", "flush_timeout", "request_timeout")
-                     if key in OPTIONS)
-
-
-def med(values: Iterable[float | None]) -> float:
-    vals = [v for v in values if v is not None]
-    return statistics.median(vals) if vals else float("nan")
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1e3:,.1f} ms"
+    return ", ".join(
+        f"{key} = {OPTIONS[key].default}"
+        for key in ("spool_fsync", "flush_timeout", "request_timeout")
+        if key in OPTIONS
+    )
 
 
 def paired(runs: dict[str, list[dict]], config: str, key: str, n: int = 1) -> list[float]:
     """Per repetition: (config - off) / n of ``key`` (runs of one repetition pair up)."""
     off = {r["label"]: r for r in runs["off"]}
-    return [(r[key] - off[r["label"]][key]) / n for r in runs[config] if r["label"] in off]
+    return [(r[key] - off[r["label"]][key]) / n for r in runs.get(config, []) if r["label"] in off]
 
 
 def ratios(runs: dict[str, list[dict]], config: str, key: str) -> list[float]:
     off = {r["label"]: r for r in runs["off"]}
-    return [r[key] / off[r["label"]][key] for r in runs[config] if r["label"] in off]
+    return [r[key] / off[r["label"]][key] for r in runs.get(config, []) if r["label"] in off]
 
 
-def report(up: dict[str, list[dict]], trouble: dict[str, dict], args: argparse.Namespace,
-           elapsed: float) -> str:
-    n = args.tasks
+def _ratio(a: float, b: float) -> str:
+    if a != a or b != b or b == 0:
+        return "n/a"
+    return f"{a / b:.2f}"
+
+
+def up_report(up: dict[str, Any]) -> list[str]:
     lines = [
-        f"Airflow {version('apache-airflow-core')}, secoda-listener {version('secoda-listener')}, "
-        f"apache-airflow-providers-openlineage {version('apache-airflow-providers-openlineage')}; "
-        f"`airflow dags test` of a chain of {n} BashOperator `true` tasks, {args.reps} interleaved repetitions "
-        f"(OpenLineage in the first {min(args.ol_reps, args.reps)}) (+1 warm-up), sqlite metadata DB; "
-        f"secoda-listener defaults: {secoda_defaults()}; "
-        f"benchmark wall time {elapsed / 60:.1f} min.",
+        "**Secoda up** (medians over repetitions; added = configuration - off, same repetition; per task = the "
+        "`dags test` process's wall time difference / number of tasks)",
         "",
-        "**Secoda up** (medians over repetitions; overhead = configuration - off, same repetition)",
-        "",
-        "| measure | off | secoda-listener | OpenLineage | target |",
-        "| --- | --- | --- | --- | --- |",
+        "| Secoda stand-in | tasks | `dags test` wall, off | **added per task, secoda-listener** | "
+        "**added per task, OpenLineage** | secoda-listener / OpenLineage | added per task from the median task span, "
+        "secoda-listener / OpenLineage | in the listener's hooks per task (median, later tasks), secoda-listener / "
+        "OpenLineage | first task's span, off / secoda-listener / OpenLineage |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    cols = [c for c in ("secoda", "openlineage") if up.get(c)]
+    per_rep = []
+    for entry in up.values():
+        label = network_label(entry["latency"], entry["tls"])
+        for size, sized in entry["sizes"].items():
+            runs, n = sized["runs"], int(size)
+            wall = {c: med(paired(runs, c, "wall", n)) for c in ("secoda", "openlineage")}
+            span = {c: med(paired(runs, c, "later")) for c in ("secoda", "openlineage")}
+            hooks = {c: med(r.get("hooks_later") for r in runs.get(c, [])) for c in ("secoda", "openlineage")}
+            first = {c: med(r["first"] for r in runs.get(c, [])) for c in CONFIGS}
+            lines.append(
+                f"| {label} | {n} | {med(r['wall'] for r in runs['off']):.2f} s | **{ms(wall['secoda'])}** | "
+                f"**{ms(wall['openlineage'])}** | "
+                f"{_ratio(wall['secoda'], wall['openlineage'])} | "
+                f"{ms(span['secoda'])} / {ms(span['openlineage'])} | {ms(hooks['secoda'])} / "
+                f"{ms(hooks['openlineage'])} | {ms(first['off'])} / {ms(first['secoda'])} / "
+                f"{ms(first['openlineage'])} |"
+            )
+            per_rep.append(
+                f"{label}, {n} tasks: "
+                + "; ".join(
+                    f"{c} " + ", ".join(f"{v * 1e3:.1f}" for v in paired(runs, c, "wall", n))
+                    for c in ("secoda", "openlineage")
+                    if runs.get(c)
+                )
+            )
+    lines += ["", "Per-repetition added per task, wall (ms): " + " | ".join(per_rep)]
 
-    def row(name: str, off: str, values: dict[str, str], target: str = "") -> None:
-        cells = [values.get(c, "n/a") for c in ("secoda", "openlineage")]
-        lines.append(f"| {name} | {off} | {' | '.join(cells)} | {target} |")
-
-    row("`dags test` wall time", f"{med(r['wall'] for r in up['off']):.2f} s",
-        {c: f"{med(r['wall'] for r in up[c]):.2f} s" for c in cols})
-    row(f"**per-task overhead, wall: median of (on - off) / {n}**", "-",
-        {c: f"**{ms(med(paired(up, c, 'wall', n)))}**" for c in cols}, "< 10 ms (OpenLineage ~160 ms)")
-    row(f"per-task overhead, in the DAG (first task start -> last task end) / {n}", "-",
-        {c: ms(med(paired(up, c, 'dag_span', n))) for c in cols})
-    row("median task span (task 2..49)", ms(med(r["later"] for r in up["off"])),
-        {c: ms(med(r["later"] for r in up[c])) for c in cols})
-    row("per-task overhead, median task span - off", "-", {c: ms(med(paired(up, c, 'later'))) for c in cols})
-    row("**time inside the listener's hooks, per task (median, task 2..50)**",
-        ms(med(r.get("hooks_later") for r in up["off"])),
-        {c: f"**{ms(med(r.get('hooks_later') for r in up[c]))}**" for c in cols}, "< 10 ms")
-    row("time inside the listener's hooks, first task", ms(med(r.get("hooks_first") for r in up["off"])),
-        {c: ms(med(r.get("hooks_first") for r in up[c])) for c in cols})
-    row("first task span (task 1)", ms(med(r["first"] for r in up["off"])),
-        {c: ms(med(r["first"] for r in up[c])) for c in cols})
-    row(f"per-task CPU overhead (user+sys of the process and its children): (on - off) / {n}", "-",
-        {c: ms(med(paired(up, c, 'cpu', n))) for c in cols})
-    row("on/off ratio, wall time", "1", {c: f"{med(ratios(up, c, 'wall')):.3f}" for c in cols})
-    row("on/off ratio, time in the DAG", "1", {c: f"{med(ratios(up, c, 'dag_span')):.3f}" for c in cols})
-    row("on/off ratio, median task span", "1", {c: f"{med(ratios(up, c, 'later')):.3f}" for c in cols})
-    row("on/off ratio, CPU time", "1", {c: f"{med(ratios(up, c, 'cpu')):.3f}" for c in cols})
-    expected = len(expected_events(n))
-    sec = up.get("secoda", [])
-    row("events delivered during each run", "-", {
-        "secoda": f"{min(r['secoda_delivered'] for r in sec)}-{max(r['secoda_delivered'] for r in sec)} of "
-                  f"{expected}; left in spool: {max(sum(r['spool_left'].values()) for r in sec)}" if sec else "n/a",
-        "openlineage": f"{min(r['ol_delivered'] for r in up['openlineage'])}-"
-                       f"{max(r['ol_delivered'] for r in up['openlineage'])}" if up.get("openlineage") else "n/a",
-    })
-    lines += ["", "Per-repetition per-task overhead, wall (ms): " + "; ".join(
-        f"{c} " + ", ".join(f"{v * 1e3:.1f}" for v in paired(up, c, "wall", n)) for c in cols)]
-
-    off_first, off_later = med(r["first"] for r in up["off"]), med(r["later"] for r in up["off"])
-    off_last = med(r["last"] for r in up["off"])
     lines += [
         "",
-        f"**Secoda down / hanging** (one run each; secoda-listener on the {n}-task DAG, OpenLineage on a "
-        f"{SMALL_DAG_TASKS}-task DAG; overhead = span - the off runs' median span above)",
+        "**Delivery with Secoda up** (secoda-listener's repetitions of one row share a spool, as the runs on one host "
+        "do; duplicates: events the stand-in stored, answered 200, more than once: by event id, OpenLineage's by run "
+        "id, type and time)",
+        "",
+        "| Secoda stand-in | tasks | secoda-listener: events delivered during its runs (expected) | left in the "
+        f"spool {FLUSH_WAIT:g} s after the last run | in the end (`secoda-listener flush` if any was left) | "
+        "**duplicates, secoda-listener** | "
+        "OpenLineage: events delivered | **duplicates, OpenLineage** | the stand-in alone: one POST on a "
+        "kept-alive connection |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for entry in up.values():
+        label = network_label(entry["latency"], entry["tls"])
+        for size, sized in entry["sizes"].items():
+            d, runs = sized["delivery"], sized["runs"]
+            ol_runs = runs.get("openlineage") or []
+            ol_cell = f"{sum(r['ol_delivered'] for r in ol_runs)} in {len(ol_runs)} run(s)" if ol_runs else "n/a"
+            if d:
+                sec_cells = (
+                    f"{d['during']} ({d['expected']}) | {d['left_after_runs']} | {d['after_flush']} of "
+                    f"{d['expected']}, {d['left_after_flush']} left | **{len(d['secoda_duplicates'])}**"
+                )
+            else:
+                sec_cells = "n/a | n/a | n/a | n/a"
+            ol_dups = f"**{len(d['ol_duplicates'])}**" if ol_runs and "ol_duplicates" in d else "n/a"
+            lines.append(
+                f"| {label} | {size} | {sec_cells} | {ol_cell} | {ol_dups} | "
+                f"{entry.get('keepalive_ms', float('nan')):.2f} ms |"
+            )
+    return lines
+
+
+def trouble_report(up: dict[str, Any], trouble: dict[str, dict], n: int) -> list[str]:
+    # Baseline: the off runs on loopback of the same DAG.
+    base = next((e for e in up.values() if e["latency"] == 0 and not e["tls"]), None) or next(iter(up.values()))
+    off_runs = base["sizes"].get(str(n), {}).get("runs", {}).get("off", [])
+    small = base["sizes"].get(str(min(int(s) for s in base["sizes"])), {}).get("runs", {}).get("off", [])
+    off_first, off_later = med(r["first"] for r in off_runs), med(r["later"] for r in off_runs)
+    off_last = med(r["last"] for r in small)
+    lines = [
+        "",
+        f"**Secoda down / hanging** (loopback; one run each; secoda-listener on the {n}-task DAG, OpenLineage on a "
+        f"{SMALL_DAG_TASKS}-task DAG; overhead = span - the loopback off runs' median span above)",
         "",
         "| scenario | DAG wall time | first task: overhead | later tasks: median / p90 / max overhead | "
         "later tasks over 50 ms | after the last task, to process exit | events delivered (expected) |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for key, label in (("secoda-down", "secoda-listener, Secoda down (connection refused)"),
-                       ("secoda-hang", "secoda-listener, Secoda hanging (never answers)"),
-                       ("ol-down", "OpenLineage, backend down (connection refused)"),
-                       ("ol-hang", "OpenLineage, backend hanging (never answers)")):
+    for key, label in (
+        ("secoda-down", "secoda-listener, Secoda down (connection refused)"),
+        ("secoda-hang", "secoda-listener, Secoda hanging (never answers)"),
+        ("ol-down", "OpenLineage, backend down (connection refused)"),
+        ("ol-hang", "OpenLineage, backend hanging (never answers)"),
+    ):
         run = trouble.get(key)
         if run is None:
             continue
         if key.startswith("secoda"):
             later = sorted(s - off_later for s in run["spans"][1:])
-            events = (f"{run['delivered_ids']} ({run['expected']}): {run['delivered_during']} during the run, "
-                      f"the rest by `secoda-listener flush` afterwards ({run['flush']}); **lost: {run['lost']}**")
+            dups = f", duplicates: {run['duplicates']}" if "duplicates" in run else ""
+            spooled = f", {run['still_spooled']} still spooled" if run.get("still_spooled") else ""
+            if "on_its_own" in run:
+                recovered = run.get("recovered_in")
+                if recovered is not None:
+                    after = (
+                        f"{run['on_its_own']} by the plugin itself once Secoda was back (all within {recovered:.1f} s)"
+                    )
+                else:
+                    after = (
+                        f"{run['on_its_own']} by the plugin itself within {run.get('recovery_wait', 0):g} s of "
+                        f"Secoda coming back, then `secoda-listener flush`: {run['flush']}"
+                    )
+            else:  # a --json file from before the recovery wait
+                after = f"the rest by `secoda-listener flush` afterwards ({run['flush']})"
+            events = (
+                f"{run['delivered_ids']} ({run['expected']}): {run['delivered_during']} during the run, {after}"
+                f"{spooled}; **lost: {run['lost']}**{dups}"
+            )
         else:  # 2 tasks: the second one's span ends at its own end stamp, compare like with like
             later = [run["last"] - off_last]
             events = f"{run['delivered_ids']} ({run['expected']}); **lost: {run['lost']}** (no spool, no replay)"
         p90 = later[min(len(later) - 1, int(0.9 * len(later)))]
         slow = sum(1 for v in later if v > 0.05)
         exit_cost = ms(run["exit_cost"]) if run.get("exit_cost") is not None else "-"
-        lines.append(f"| {label} | {run['wall']:.1f} s | {run['first'] - off_first:.2f} s | "
-                     f"{ms(med(later))} / {ms(p90)} / {ms(max(later))} | {slow} of {len(later)} | {exit_cost} | "
-                     f"{events} |")
+        lines.append(
+            f"| {label} | {run['wall']:.1f} s | {run['first'] - off_first:.2f} s | "
+            f"{ms(med(later))} / {ms(p90)} / {ms(max(later))} | {slow} of {len(later)} | {exit_cost} | "
+            f"{events} |"
+        )
     lines += ["", "Targets (secoda-listener): first task <= `flush_timeout` (2 s), later tasks < 50 ms, 0 lost."]
+    return lines
+
+
+def report(up: dict[str, Any], trouble: dict[str, dict], args: argparse.Namespace, elapsed: float) -> str:
+    nets = ", ".join(network_label(e["latency"], e["tls"]) for e in up.values())
+    lines = [
+        f"Airflow {version('apache-airflow-core')}, secoda-listener {version('secoda-listener')}, "
+        f"apache-airflow-providers-openlineage {version('apache-airflow-providers-openlineage')}; "
+        f"`airflow dags test` of chains of {' and '.join(str(t) for t in args.tasks)} BashOperator `true` tasks; "
+        f"the Secoda stand-in {nets}; {args.reps} interleaved repetition(s) per row (OpenLineage in the first "
+        f"{min(args.ol_reps, args.reps)}) (+1 warm-up), sqlite metadata DB; secoda-listener defaults: "
+        f"{secoda_defaults()}; benchmark wall time {elapsed / 60:.1f} min.",
+        "",
+    ]
+    lines += up_report(up)
+    if trouble:
+        lines += trouble_report(up, trouble, max(args.tasks))
     return "\n".join(lines)
+
+
+def _upgrade(saved: dict[str, Any]) -> dict[str, Any]:
+    """A --json file of the earlier format (one loopback network, one 50-task DAG) in today's shape."""
+    up = saved["up"]
+    if up and "off" in up:
+        saved["up"] = {"0s-http": {"latency": 0.0, "tls": False, "sizes": {"50": {"runs": up, "delivery": {}}}}}
+        saved["args"].setdefault("tasks", [50])
+    return saved
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=5, help="interleaved repetitions with Secoda up (default 5)")
-    parser.add_argument("--ol-reps", type=int, default=3,
-                        help="of which OpenLineage takes part in the first N (default 3; its cost is far above noise)")
+    parser.add_argument(
+        "--tasks", type=int, action="append", choices=SIZES, help="chain length (repeatable; default 20 and 50)"
+    )
+    parser.add_argument(
+        "--latency",
+        type=float,
+        action="append",
+        metavar="SECONDS",
+        help="the stand-in's round trip, seconds (repeatable; default 0 and 0.1)",
+    )
+    parser.add_argument(
+        "--tls",
+        choices=("auto", "off", "on", "both"),
+        default="auto",
+        help="HTTPS for the stand-in: auto (default) adds a TLS run for every non-zero latency; "
+        "off: plain HTTP only; on: TLS only; both: every latency both ways",
+    )
+    parser.add_argument("--reps", type=int, default=3, help="interleaved repetitions with Secoda up (default 3)")
+    parser.add_argument(
+        "--ol-reps", type=int, default=3, help="of which OpenLineage takes part in the first N (default 3)"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="1 repetition, 20 tasks, no profile, no OpenLineage down/hanging runs (a few minutes)",
+    )
     parser.add_argument("--skip-trouble", action="store_true", help="only the Secoda-up comparison")
+    parser.add_argument(
+        "--recovery-wait",
+        type=float,
+        metavar="SECONDS",
+        help="after Secoda down/hanging: how long to wait for the plugin to deliver by itself once Secoda is "
+        "back, before `secoda-listener flush` (default 70; --quick 30)",
+    )
     parser.add_argument("--no-profile", action="store_true", help="skip the cProfile breakdown of the hook path")
     parser.add_argument("--json", type=Path, help="also write every measurement here")
-    parser.add_argument("--report-from", type=Path, metavar="JSON",
-                        help="print the report of an earlier --json file instead of measuring")
+    parser.add_argument(
+        "--report-from",
+        type=Path,
+        metavar="JSON",
+        help="print the report of an earlier --json file instead of measuring",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, spools, stores)")
     args = parser.parse_args()
-    args.tasks = TASKS
+    if args.quick:
+        args.reps, args.ol_reps, args.no_profile = 1, 1, True
+        args.tasks = args.tasks or [20]
+    args.tasks = sorted(set(args.tasks or SIZES))
+    if args.recovery_wait is None:
+        args.recovery_wait = 30.0 if args.quick else 70.0
+    args.latency = list(dict.fromkeys(args.latency if args.latency is not None else DEFAULT_LATENCIES))
     if args.report_from:
-        saved = json.loads(args.report_from.read_text(encoding="utf-8"))
+        saved = _upgrade(json.loads(args.report_from.read_text(encoding="utf-8")))
         vars(args).update(saved["args"])
         text = report(saved["up"], saved["trouble"], args, saved["elapsed"])
-        print(text + ("\n" + profile_report(saved["profile"], args.tasks) if saved.get("profile") else ""))
+        print(text + ("\n" + profile_report(saved["profile"], max(args.tasks)) if saved.get("profile") else ""))
         return 0
 
     ol = have_openlineage()
     if not ol:
-        print("apache-airflow-providers-openlineage is not installed: OpenLineage columns skipped",
-              file=sys.stderr)
+        print("apache-airflow-providers-openlineage is not installed: OpenLineage columns skipped", file=sys.stderr)
     started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="bench-dag-"))
     print(f"work directory: {work}", file=sys.stderr)
@@ -625,22 +900,31 @@ def main() -> int:
         if not args.skip_trouble:
             trouble["secoda-down"] = secoda_trouble(bench, args, "down")
             trouble["secoda-hang"] = secoda_trouble(bench, args, "hang")
-            if ol:
+            if ol and not args.quick:
                 trouble["ol-down"] = ol_trouble(bench, "down")
                 trouble["ol-hang"] = ol_trouble(bench, "hang")
         if not args.no_profile:
             prof = profile(bench, args)
     finally:
+        # Anything still running that names our work directory was started by these runs (a delivery process).
+        leftover = stop_processes_naming([work])
+        if leftover:
+            print(f"stopped {len(leftover)} process(es) still running for the work directory", file=sys.stderr)
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     elapsed = time.perf_counter() - started
     text = report(up, trouble, args, elapsed)
     if prof is not None:
-        text += "\n" + profile_report(prof, args.tasks)
+        text += "\n" + profile_report(prof, max(args.tasks))
     print(text)
     if args.json:
-        saved = {"args": {"reps": args.reps, "ol_reps": args.ol_reps}, "elapsed": elapsed,
-                 "up": up, "trouble": trouble, "profile": prof}
+        saved = {
+            "args": {"reps": args.reps, "ol_reps": args.ol_reps, "tasks": args.tasks},
+            "elapsed": elapsed,
+            "up": up,
+            "trouble": trouble,
+            "profile": prof,
+        }
         args.json.write_text(json.dumps(saved, indent=1, default=str), encoding="utf-8")
     return 0
 

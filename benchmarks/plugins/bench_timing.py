@@ -2,7 +2,9 @@
 
 Loaded from the plugins folder by benchmarks/bench_dag_overhead.py. When
 ``BENCH_TIMING_FILE`` is set it appends one line per hook call,
-``<monotonic seconds> <hook>:<first|last> <task_id or component> <pid>``.
+``<monotonic seconds> <hook>:<first|last> <dag_id/run_id/task_id or component> <pid>``
+(loaded by benchmarks/bench_scheduler.py too, where the task processes of
+several DAG runs write to one file).
 The ``first`` listener runs before every other listener of a hook
 (``tryfirst``), the ``last`` one after them (``trylast``), so:
 
@@ -27,6 +29,10 @@ from airflow.plugins_manager import AirflowPlugin
 _PATH = os.environ.get("BENCH_TIMING_FILE")
 
 
+def _name(ti) -> str:
+    return "/".join(str(part).replace(" ", "_") for part in (ti.dag_id, ti.run_id, ti.task_id))
+
+
 def _stamp(hook: str, name: str) -> None:
     now = time.monotonic()
     with open(_PATH, "a", encoding="utf-8") as handle:  # type: ignore[arg-type]
@@ -36,15 +42,15 @@ def _stamp(hook: str, name: str) -> None:
 class _First:
     @hookimpl(tryfirst=True)
     def on_task_instance_running(self, previous_state, task_instance):
-        _stamp("running:first", task_instance.task_id)
+        _stamp("running:first", _name(task_instance))
 
     @hookimpl(tryfirst=True)
     def on_task_instance_success(self, previous_state, task_instance):
-        _stamp("success:first", task_instance.task_id)
+        _stamp("success:first", _name(task_instance))
 
     @hookimpl(tryfirst=True)
     def on_task_instance_failed(self, previous_state, task_instance, error):
-        _stamp("failed:first", task_instance.task_id)
+        _stamp("failed:first", _name(task_instance))
 
     @hookimpl(tryfirst=True)
     def before_stopping(self, component):
@@ -54,15 +60,15 @@ class _First:
 class _Last:
     @hookimpl(trylast=True)
     def on_task_instance_running(self, previous_state, task_instance):
-        _stamp("running:last", task_instance.task_id)
+        _stamp("running:last", _name(task_instance))
 
     @hookimpl(trylast=True)
     def on_task_instance_success(self, previous_state, task_instance):
-        _stamp("success:last", task_instance.task_id)
+        _stamp("success:last", _name(task_instance))
 
     @hookimpl(trylast=True)
     def on_task_instance_failed(self, previous_state, task_instance, error):
-        _stamp("failed:last", task_instance.task_id)
+        _stamp("failed:last", _name(task_instance))
 
     @hookimpl(trylast=True)
     def before_stopping(self, component):

@@ -1,9 +1,15 @@
 """``secoda-listener receiver``: run a local Secoda stand-in, or summarize what it got.
 
-``receiver --port N --store FILE [--api-key KEY] [--fault JSON ...]`` serves
-until SIGINT/SIGTERM and prints one ``listening on URL`` line first (scripts
-wait for it). ``receiver --summary --store FILE`` reads the store and prints
-per DAG, per task, the event types in order with their lineage.
+``receiver --port N --store FILE [--api-key KEY] [--fault JSON ...]
+[--latency SECONDS] [--tls]`` serves until SIGINT/SIGTERM and prints one
+``listening on URL (store: FILE)`` line first (scripts wait for it; with
+``--tls`` the URL is https:// and the line ends ``(store: FILE; ca: PEM)``,
+the CA certificate clients must trust, e.g. through REQUESTS_CA_BUNDLE).
+``--latency`` answers every request that many seconds after it was sent, as a
+server that far away would (concurrent requests each wait it).
+``receiver --summary --store FILE`` reads the store and prints the event ids
+delivered more than once, then per DAG, per task, the event types in order
+with their lineage.
 """
 
 from __future__ import annotations
@@ -15,8 +21,9 @@ import signal
 import sys
 import threading
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable, TextIO
+from typing import Any, TextIO
 
 API_KEY_ENV = "SECODA_RECEIVER_API_KEY"
 
@@ -36,8 +43,24 @@ def register(subparsers: Any) -> None:
         help=f"require 'Authorization: Bearer KEY' (default: ${API_KEY_ENV}; none: accept all)",
     )
     parser.add_argument(
-        "--fault", action="append", default=[], metavar="JSON",
+        "--fault",
+        action="append",
+        default=[],
+        metavar="JSON",
         help='queue a fault, e.g. \'{"status": 503, "times": 5}\' (repeatable)',
+    )
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="simulated network round trip: every request is answered this long after it was sent "
+        "(the health check too; not /_control/), concurrent requests each waiting it (default 0)",
+    )
+    parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with a certificate for 127.0.0.1/localhost from a throwaway CA (path printed)",
     )
     parser.add_argument("--summary", action="store_true", help="print a summary of --store and exit")
     parser.set_defaults(func=run)
@@ -51,15 +74,18 @@ def run(args: argparse.Namespace) -> int:
         return 0
     try:
         faults = [json.loads(text) for text in args.fault]
-        receiver = Receiver(args.store, api_key=args.api_key, port=args.port, faults=faults)
-    except (ValueError, OSError) as exc:
+        receiver = Receiver(
+            args.store, api_key=args.api_key, port=args.port, faults=faults, latency=args.latency, tls=args.tls
+        )
+    except (ValueError, OSError, ImportError) as exc:
         print(f"secoda-listener receiver: {exc}", file=sys.stderr)
         return 2
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     with receiver:
-        print(f"listening on {receiver.url} (store: {args.store})", flush=True)
+        ca = f"; ca: {receiver.ca_path}" if receiver.ca_path else ""
+        print(f"listening on {receiver.url} (store: {args.store}{ca})", flush=True)
         while not stop.wait(0.5):
             pass
     return 0
@@ -68,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
 # --- summary -----------------------------------------------------------------
 
 
-def _names(datasets: Iterable[Any]) -> list[str]:
+def _names(datasets: Iterable[Any] | None) -> list[str]:
     out = []
     for ds in datasets or ():
         if isinstance(ds, dict):
@@ -97,7 +123,9 @@ def print_summary(records: list[dict[str, Any]], out: TextIO) -> None:
     # dag_id -> task_id ("" for DAG-level events) -> list of lines, arrival order.
     tree: dict[str, dict[str, list[str]]] = {}
     for r in events:
-        body = r.get("body") if isinstance(r.get("body"), dict) else {}
+        body = r.get("body")
+        if not isinstance(body, dict):
+            body = {}
         ti = body.get("task_instance") or {}
         dag_id = ti.get("dag_id") or (body.get("dag") or {}).get("dag_id") or "?"
         event_type = str(body.get("event_type", "?"))

@@ -6,6 +6,26 @@ process can follow the file live) and can be told to misbehave: answer a
 status, send ``Retry-After``, answer slowly, or drop the connection. Faults are
 a queue; each request to an API path consumes the head of it.
 
+Two settings make loopback look like a real network to a SaaS API:
+
+* ``latency`` (seconds, the round trip): every request except the ``/_control/``
+  ones (the health check and unknown paths included) reaches its handler
+  ``latency / 2`` after it was read and its answer leaves ``latency / 2`` after
+  it was handled, so a client sees it answered ``latency`` after sending it.
+  Each request waits on its own thread (the server is threading): concurrent
+  requests overlap as over a network, nothing is serialized. Faults come on
+  top of it (a ``delay`` fault is extra server time; the latency is the
+  network). It can be changed while serving (``receiver.latency = x`` or
+  ``POST /_control/latency {"latency": x}``).
+* ``tls``: HTTPS with a certificate for 127.0.0.1 and localhost issued at
+  start by a throwaway CA in a temporary directory (removed at stop);
+  ``ca_path`` is the PEM a client must trust (``REQUESTS_CA_BUNDLE``). Needs
+  the ``cryptography`` package, imported only then.
+
+Each stored record has ``sent_at`` (when the request reached this process,
+i.e. when the client sent it) and ``received_at`` (when it was handled and
+stored, ``latency / 2`` later: when a real Secoda would have it).
+
 It binds 127.0.0.1 only and never writes the API key anywhere: an
 unauthorized request is stored with ``"authorized": false`` and without its
 ``Authorization`` header.
@@ -16,15 +36,19 @@ from __future__ import annotations
 import json
 import logging
 import re
+import shutil
 import socket
+import ssl
 import struct
 import sys
+import tempfile
 import threading
 import time
+from collections.abc import Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from secoda_listener.delivery.transport import EVENT_ID_HEADER
 
@@ -33,7 +57,9 @@ log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1/"
 _INGEST_RE = re.compile(r"^/api/v1/integration/run_logs/(?P<integration_id>[^/]+)/ingest/?$")
 _JOBS_RE = re.compile(r"^/api/v1/databuilder/jobs/?$")
+CONTROL_PREFIX = "/_control/"
 CONTROL_FAULTS = "/_control/faults"
+CONTROL_LATENCY = "/_control/latency"
 
 _FAULT_KEYS = frozenset({"status", "retry_after", "delay", "reset", "times", "body"})
 
@@ -96,7 +122,7 @@ class _Store:
         self._lock = threading.Lock()
         # Line-buffered text file: every record is on disk (in the page cache)
         # as soon as it is written, so a reader in another process sees it.
-        self._fh = open(path, "a", encoding="utf-8", buffering=1)
+        self._fh = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - closed by close()
         self.closed = False
 
     def append(self, record: Mapping[str, Any]) -> None:
@@ -127,25 +153,141 @@ def read_store(path: Path) -> list[dict[str, Any]]:
     return records
 
 
+def _check_latency(value: Any) -> float:
+    latency = float(value)
+    if not latency >= 0:  # also refuses NaN
+        raise ValueError(f"latency must be a number of seconds >= 0, not {value!r}")
+    return latency
+
+
+def _issue_certificate(directory: Path) -> tuple[Path, Path, Path]:
+    """A throwaway CA and a server certificate it signed for 127.0.0.1 and localhost.
+
+    Returns ``(ca.pem, server.pem, server.key)``. A separate CA (rather than one
+    self-signed leaf) keeps the chain valid under strict X.509 checking.
+    """
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    not_before, not_after = now - datetime.timedelta(hours=1), now + datetime.timedelta(days=2)
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "secoda-listener test receiver CA")])
+    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
+    ca_cert = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(ca_ski, critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=False,
+                crl_sign=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+
+    pem = serialization.Encoding.PEM
+    ca_path, cert_path, key_path = directory / "ca.pem", directory / "server.pem", directory / "server.key"
+    ca_path.write_bytes(ca_cert.public_bytes(pem))
+    cert_path.write_bytes(cert.public_bytes(pem) + ca_cert.public_bytes(pem))
+    key_path.write_bytes(key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    key_path.chmod(0o600)
+    return ca_path, cert_path, key_path
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     # Fail fast on a port clash instead of fighting another test's server.
     allow_reuse_address = False
 
-    def __init__(self, port: int, store: _Store, api_key: str | None, faults: _FaultQueue) -> None:
+    def __init__(
+        self,
+        port: int,
+        store: _Store,
+        api_key: str | None,
+        faults: _FaultQueue,
+        latency: float = 0.0,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.store = store
         self.api_key = api_key
         self.faults = faults
+        self.latency = latency
+        self.ssl_context = ssl_context
         self.stopping = threading.Event()
         self.attempts = 0
         self.attempts_lock = threading.Lock()
         super().__init__(("127.0.0.1", port), _Handler)
 
+    def get_request(self) -> tuple[socket.socket, Any]:
+        sock, address = super().get_request()
+        if self.ssl_context is not None:
+            # The handshake runs on the request's own thread (_Handler.setup),
+            # never on the accepting one: a slow or refusing client blocks nothing.
+            sock = self.ssl_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, address
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that gave up (timeout) before a delayed answer is expected
-        # in fault tests: not worth a traceback on stderr.
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            log.debug("receiver: client %s went away", client_address)
+        # in fault tests, and so is one refusing our certificate: not worth a
+        # traceback on stderr.
+        if isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError, TimeoutError)):
+            log.debug("receiver: client %s went away: %s", client_address, sys.exc_info()[1])
             return
         super().handle_error(request, client_address)
 
@@ -157,10 +299,31 @@ class _Handler(BaseHTTPRequestHandler):
     # plus delayed ACKs add ~40 ms per request (see design.md).
     disable_nagle_algorithm = True
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def setup(self) -> None:
+        super().setup()  # TCP_NODELAY is set here, before any TLS record is sent
+        if isinstance(self.connection, ssl.SSLSocket):
+            self.connection.do_handshake()
+
+    def log_message(self, format: str, *args: Any) -> None:
         log.debug("receiver: " + format, *args)
 
     # --- plumbing -----------------------------------------------------------
+
+    def _travel(self) -> bool:
+        """One way of the simulated network round trip (``latency / 2``); False when stopping."""
+        if self.path.startswith(CONTROL_PREFIX):
+            return True
+        half = self.server.latency / 2
+        # An Event, not time.sleep: shutting the server down cuts the wait short.
+        return half <= 0 or not self.server.stopping.wait(half)
+
+    def _arrive(self) -> bool:
+        """Note when the request was sent and let it travel to the handler; False: drop it."""
+        self.sent_at = time.time()
+        if self._travel():
+            return True
+        self.close_connection = True  # the server is stopping: the request never arrives
+        return False
 
     def _read_body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
@@ -168,6 +331,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, status: int, payload: Any, headers: Mapping[str, str] | None = None) -> None:
         data = json.dumps(payload).encode()
+        self._travel()  # the answer's way back
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -186,14 +350,20 @@ class _Handler(BaseHTTPRequestHandler):
     # --- routes -------------------------------------------------------------
 
     def do_GET(self) -> None:
+        if not self._arrive():
+            return
         if self.path.rstrip("/") == "/healthcheck":
             self._answer(200, {"status": "OK"})
         elif self.path == CONTROL_FAULTS:
             self._answer(200, self.server.faults.snapshot())
+        elif self.path == CONTROL_LATENCY:
+            self._answer(200, {"latency": self.server.latency})
         else:
             self._answer(404, {"detail": "not found"})
 
     def do_DELETE(self) -> None:
+        if not self._arrive():
+            return
         if self.path == CONTROL_FAULTS:
             self.server.faults.clear()
             self._answer(200, [])
@@ -202,8 +372,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         raw = self._read_body()
+        if not self._arrive():
+            return
         if self.path == CONTROL_FAULTS:
             self._control(raw)
+            return
+        if self.path == CONTROL_LATENCY:
+            self._set_latency(raw)
             return
         ingest = _INGEST_RE.match(self.path)
         if not ingest and not _JOBS_RE.match(self.path):
@@ -226,6 +401,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._answer(200, self.server.faults.snapshot())
 
+    def _set_latency(self, raw: bytes) -> None:
+        try:
+            self.server.latency = _check_latency(json.loads(raw or b"null")["latency"])
+        except (ValueError, TypeError, KeyError) as exc:
+            self._answer(400, {"detail": f'expected {{"latency": seconds}}: {exc}'})
+            return
+        self._answer(200, {"latency": self.server.latency})
+
     def _apply_fault(self, fault: Mapping[str, Any]) -> bool:
         """Play ``fault``; True when the request has been answered (or dropped)."""
         if fault.get("delay"):
@@ -244,6 +427,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _accept(self, raw: bytes, integration_id: str | None) -> None:
         record: dict[str, Any] = {
+            "sent_at": self.sent_at,
             "received_at": time.time(),
             "path": self.path,
             "integration_id": integration_id,
@@ -277,6 +461,9 @@ class Receiver:
 
     >>> with Receiver(tmp_path / "store.jsonl", api_key="k") as rx:
     ...     requests.get(rx.base + "/healthcheck")
+
+    ``latency``: seconds of simulated network round trip per request (see the
+    module docstring). ``tls``: serve HTTPS; clients trust ``ca_path``.
     """
 
     def __init__(
@@ -285,13 +472,34 @@ class Receiver:
         api_key: str | None = None,
         port: int = 0,
         faults: Iterable[Mapping[str, Any]] = (),
+        latency: float = 0.0,
+        tls: bool = False,
     ) -> None:
         self.store_path = Path(store)
         self._faults = _FaultQueue()
         for fault in faults:
             self._faults.add(fault)
+        latency = _check_latency(latency)
+        self._tls_dir: Path | None = None
+        self.ca_path: Path | None = None
+        context = None
+        if tls:
+            self._tls_dir = Path(tempfile.mkdtemp(prefix="secoda-receiver-tls-"))
+            try:
+                self.ca_path, cert_path, key_path = _issue_certificate(self._tls_dir)
+                context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                context.load_cert_chain(cert_path, key_path)
+            except BaseException:
+                shutil.rmtree(self._tls_dir, ignore_errors=True)
+                raise
         self._store = _Store(self.store_path)
-        self._server = _Server(port, self._store, api_key, self._faults)
+        try:
+            self._server = _Server(port, self._store, api_key, self._faults, latency, context)
+        except BaseException:
+            self._store.close()
+            if self._tls_dir is not None:
+                shutil.rmtree(self._tls_dir, ignore_errors=True)
+            raise
         self._thread: threading.Thread | None = None
 
     @property
@@ -299,9 +507,22 @@ class Receiver:
         return int(self._server.server_address[1])
 
     @property
+    def tls(self) -> bool:
+        return self._server.ssl_context is not None
+
+    @property
     def base(self) -> str:
-        """``http://127.0.0.1:PORT`` (no path)."""
-        return f"http://127.0.0.1:{self.port}"
+        """``http://127.0.0.1:PORT`` (``https://`` with ``tls``; no path)."""
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+
+    @property
+    def latency(self) -> float:
+        """Seconds of simulated round trip per request; settable while serving."""
+        return self._server.latency
+
+    @latency.setter
+    def latency(self, value: float) -> None:
+        self._server.latency = _check_latency(value)
 
     @property
     def url(self) -> str:
@@ -327,10 +548,12 @@ class Receiver:
         """Every stored record (including 401/400 ones; see their ``status``)."""
         return read_store(self.store_path)
 
-    def start(self) -> "Receiver":
+    def start(self) -> Receiver:
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-            name=f"secoda-receiver-{self.port}", daemon=True,
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"secoda-receiver-{self.port}",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -343,8 +566,11 @@ class Receiver:
             self._thread = None
         self._server.server_close()
         self._store.close()
+        if self._tls_dir is not None:
+            shutil.rmtree(self._tls_dir, ignore_errors=True)
+            self._tls_dir = None
 
-    def __enter__(self) -> "Receiver":
+    def __enter__(self) -> Receiver:
         return self.start()
 
     def __exit__(

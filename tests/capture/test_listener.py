@@ -248,8 +248,13 @@ def test_a_resumed_deferrable_does_not_say_running_twice(configured: Path, recei
     assert [b["event_type"] for b in _bodies(receiver)] == ["task_running", "task_success"]
 
 
-@pytest.mark.skipif(not hasattr(listener, "on_task_instance_skipped"), reason="Airflow 2.10 has no skipped hook")
 def test_a_task_that_skips_itself_reports_task_skipped_without_lineage(configured: Path, receiver: Any) -> None:
+    from airflow.listeners.listener import get_listener_manager
+
+    if not hasattr(get_listener_manager().hook, "on_task_instance_skipped"):
+        # Airflow 2.10 calls no listener for a skip, so there is nothing to implement.
+        assert not hasattr(listener, "on_task_instance_skipped")
+        return
     task = _task("listener_skipped")
     ti = FakeTaskInstance(task, FakeDagRun(task.dag))
     listener.on_task_instance_skipped(previous_state=None, task_instance=ti)
