@@ -47,3 +47,18 @@ with DAG(
     "secoda_e2e_conn_override", start_date=START, schedule=None, tags=["e2e"], params={"secoda_conn_id": "secoda_other"}
 ) as override_dag:
     BashOperator(task_id="elsewhere", bash_command="echo other connection")
+
+
+def _skip() -> None:
+    try:  # Airflow 3
+        from airflow.sdk.exceptions import AirflowSkipException
+    except ImportError:  # Airflow 2.10
+        from airflow.exceptions import AirflowSkipException
+    raise AirflowSkipException("nothing to do today")
+
+
+with DAG("secoda_e2e_skip", start_date=START, schedule=None, tags=["e2e"]) as skip_dag:
+    PythonOperator(task_id="skip_me", python_callable=_skip)
+
+with DAG("secoda_e2e_retry", start_date=START, schedule=None, tags=["e2e"]) as retry_dag:
+    PythonOperator(task_id="flaky", python_callable=_fail, retries=1, retry_delay=dt.timedelta(seconds=0))
