@@ -49,7 +49,7 @@ def _candidate_dirs() -> list[Path]:
     wheel = _wheel_bin_dir()
     if wheel is not None:
         dirs.append(wheel)
-    path = os.environ.get("PATH", "").split(os.pathsep) + ["/usr/local/bin"]
+    path = [*os.environ.get("PATH", "").split(os.pathsep), "/usr/local/bin"]
     dirs.extend(Path(entry) for entry in path if entry)
     dirs.extend(sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=_version_key, reverse=True))
     return dirs
@@ -130,15 +130,21 @@ class LocalPostgres:
             shutil.chown(pwfile, "postgres", "postgres")
         data = root / "data"
         subprocess.run(
-            server._as_owner(server._bin("initdb"), "-D", str(data), "-U", server.user, "-A", "scram-sha-256",
-                             f"--pwfile={pwfile}"),
-            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+            server._as_owner(
+                server._bin("initdb"), "-D", str(data), "-U", server.user, "-A", "scram-sha-256", f"--pwfile={pwfile}"
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
         )
         options = f"-p {server.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
         subprocess.run(
-            server._as_owner(server._bin("pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"),
-                             "-w", "start"),
-            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+            server._as_owner(
+                server._bin("pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
         )
         server.psql("postgres", f"CREATE DATABASE {server.database}")
         return server
@@ -146,9 +152,25 @@ class LocalPostgres:
     def psql(self, database: str, sql: str) -> str:
         env = {**os.environ, "PGPASSWORD": self.password}
         proc = subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user, "-d", database,
-             "-v", "ON_ERROR_STOP=1", "-tAc", sql],
-            env=env, check=True, capture_output=True, text=True,
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                self.user,
+                "-d",
+                database,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-tAc",
+                sql,
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
         )
         return proc.stdout
 
@@ -158,6 +180,7 @@ class LocalPostgres:
     def stop(self) -> None:
         subprocess.run(
             self._as_owner(self._bin("pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop"),
-            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
         )
         shutil.rmtree(self.root, ignore_errors=True)
