@@ -167,9 +167,10 @@ def check_config() -> tuple[Section, dict[str, Any]]:
 def check_plugin() -> Section:
     section = Section("Airflow plugin")
     try:
-        from importlib.metadata import entry_points
+        # The registry's reader: entry_points(group=...) does not exist on Python 3.9.
+        from secoda_listener.extractors.registry import group_entry_points
 
-        found = [ep for ep in entry_points(group="airflow.plugins") if ep.value.startswith("secoda_listener")]
+        found = [ep for ep in group_entry_points("airflow.plugins") if ep.value.startswith("secoda_listener")]
     except Exception as exc:  # noqa: BLE001 - reported as a note; the diagnosis goes on
         section.add(NOTE, f"cannot read installed entry points: {exc}")
         return section

@@ -132,7 +132,7 @@ def _load(path: str) -> BaseExtractor:
 SELECTABLE_ENTRY_POINTS = sys.version_info >= (3, 10)
 
 
-def _group_entry_points(group: str) -> Iterable[Any]:
+def group_entry_points(group: str) -> Iterable[Any]:
     """The entry points of ``group``, each distribution counted once, in ``distributions()`` order."""
     from importlib import metadata  # imported on first use: not on the plugin's import path
 
@@ -163,7 +163,7 @@ def _distribution_name(distribution: Any) -> str | None:
 
 
 def _entry_points() -> Iterable[tuple[str, str]]:
-    for entry_point in _group_entry_points(ENTRY_POINT_GROUP):
+    for entry_point in group_entry_points(ENTRY_POINT_GROUP):
         # module:attr without any "[extras]" suffix the value may carry
         yield entry_point.name, entry_point.value.split("[", 1)[0].strip()
 
