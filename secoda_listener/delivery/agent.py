@@ -63,6 +63,8 @@ RETRY_CAP = 15.0
 #: A pass over the spool may take this long before the agent looks around again
 #: (stop requested, spool gone). Requests are never cut by it: see _PassClock.
 PASS_BUDGET = 300.0
+#: Tries at taking the agent's lock, POLL_INTERVAL apart, before leaving it to the holder.
+LOCK_ATTEMPTS = 20
 #: A process that saw an agent start does not start another for this long,
 #: giving it time to import and take its lock.
 START_GRACE = 10.0
@@ -214,15 +216,19 @@ class Agent:
     def run(self) -> int:
         """Deliver until idle; 0 also when another agent already serves the directory."""
         try:
-            with flock(self.directory / LOCK_FILE, blocking=False) as mine:
-                if not mine:
-                    log.info("secoda-listener agent: another agent serves %s", self.directory)
-                    return 0
-                self._write_state()
-                self._loop()
+            # A hook's probe holds the lock for microseconds, another agent for good: a
+            # few tries tell the two apart, so a probe never makes a new agent give up.
+            for _ in range(LOCK_ATTEMPTS):
+                with flock(self.directory / LOCK_FILE, blocking=False) as mine:
+                    if mine:
+                        self._write_state()
+                        self._loop()
+                        return 0
+                self._sleep(POLL_INTERVAL)
         except (OSError, SpoolError) as exc:
             log.warning("secoda-listener agent: stopped: %s", exc)
             return 1
+        log.info("secoda-listener agent: another agent serves %s", self.directory)
         return 0
 
     def _write_state(self) -> None:

@@ -127,7 +127,8 @@ def test_a_task_that_skips_itself_reports_task_skipped_where_airflow_says_so(run
         spool = tmp_path / "spool"
         spooled = [json.loads(p.read_text())["body"] for sub in ("new", "cur") for p in (spool / sub).glob("*")]
         everything = types + [b["event_type"] for b in spooled if "task_instance" in b]
-        assert everything == ["task_running"]
+        # Both places may hold it: an exit flush sent it and was cut before deleting its claim.
+        assert set(everything) == {"task_running"}
 
 
 def test_a_failed_try_with_a_retry_left_is_up_for_retry_not_failed(run_dag, receiver):
