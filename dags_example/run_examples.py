@@ -16,6 +16,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -36,6 +37,17 @@ def _postgres() -> LocalPostgres | None:
         return None
 
 
+def _wait_for_delivery(spool: Path, timeout: float = 60.0) -> None:
+    """Until the delivery agent has sent everything spooled (it runs on after `dags test` returns)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        waiting = [p for sub in ("new", "cur") if (spool / sub).is_dir() for p in (spool / sub).iterdir()]
+        if not waiting:
+            return
+        time.sleep(0.2)
+    print(f"(after {timeout:.0f} s, events still wait in {spool}: see `secoda-listener status --spool-dir {spool}`)")
+
+
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="secoda-demo-"))
     store = work / "received.jsonl"
@@ -49,6 +61,8 @@ def main() -> int:
             "AIRFLOW_CONN_SECODA_DEFAULT": secoda_connection(receiver.url, API_KEY),
             "AIRFLOW__SECODA__SPOOL_DIR": str(work / "spool"),
             "AIRFLOW__SECODA__EXTRACTORS": "my_company_lineage:CopyExtractor",
+            # The delivery agent sends while the DAGs run; here it leaves soon after the demo.
+            "AIRFLOW__SECODA__AGENT_IDLE_TIMEOUT": "5",
             "AIRFLOW_CONN_SNOWFLAKE_SALES": json.dumps(
                 {
                     "conn_type": "snowflake",
@@ -82,6 +96,7 @@ def main() -> int:
                 if result.returncode != 0:
                     failed.append(dag_id)
                     print(result.output[-3000:])
+            _wait_for_delivery(work / "spool")
         finally:
             if postgres is not None:
                 postgres.stop()
