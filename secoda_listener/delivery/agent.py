@@ -43,11 +43,14 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from secoda_listener import conf, forks
 from secoda_listener.delivery.files import flock, write_atomic
 from secoda_listener.exceptions import SpoolError
+
+if TYPE_CHECKING:
+    from secoda_listener.delivery.backoff import SharedBackoff
 
 log = logging.getLogger(__name__)
 
@@ -264,23 +267,22 @@ class Agent:
                 )
             if result.remaining and result.skipped_backoff:
                 # Secoda refuses: keep trying on a timer, however long the outage.
-                self._wait_for_events(spool, self._retry_wait(sender))
+                self._wait_for_events(self._retry_wait(sender.backoff))
                 continue
             if now - last_progress >= self.idle_timeout:
                 log.info("secoda-listener agent: idle for %.0fs, exiting", now - last_progress)
                 return
             # Nothing to send (or only what waits for a connection to be created).
             wait = RETRY_CAP if result.remaining else self.idle_timeout - (now - last_progress)
-            self._wait_for_events(spool, min(wait, RETRY_CAP))
+            self._wait_for_events(min(wait, RETRY_CAP))
 
-    def _retry_wait(self, sender: object) -> float:
-        backoff = getattr(sender, "backoff", None)
+    def _retry_wait(self, backoff: SharedBackoff) -> float:
+        """Seconds until the soonest back-off ends, between POLL_INTERVAL and RETRY_CAP."""
         now = time.time()
-        untils = [entry.until for entry in (backoff.entries().values() if backoff is not None else ())]
-        ahead = [until - now for until in untils if until > now]
+        ahead = [entry.until - now for entry in backoff.entries().values() if entry.until > now]
         return max(POLL_INTERVAL, min(min(ahead, default=RETRY_CAP), RETRY_CAP))
 
-    def _wait_for_events(self, spool: object, timeout: float) -> None:
+    def _wait_for_events(self, timeout: float) -> None:
         """Return when ``new/`` changes, a stop is asked, or ``timeout`` passes."""
         new_dir = self.directory / "new"
         deadline = time.monotonic() + timeout
