@@ -217,7 +217,7 @@ class SecodaListener:
         # moment before os._exit to deliver what the task's own flush left.
         delivery = sys.modules.get("secoda_listener.delivery.process")
         if delivery is not None:  # nothing was ever put by this process otherwise
-            delivery.flush_pending()
+            delivery.deliver_before_exit()
 
 
 listener = SecodaListener()

@@ -4,6 +4,11 @@ DAG-run hooks run inside the scheduler loop, which must never wait on Secoda.
 They only write to the spool and :meth:`BackgroundFlusher.kick` this thread,
 which delivers within the same deadline as a task would. One thread per
 process; a forked child (which inherits no thread) starts its own.
+
+The thread is a daemon (it must never keep a process alive), so the process's
+exit handler calls :func:`wait_for_background_flush` first: a daemon thread
+killed by interpreter shutdown in the middle of a request leaves Secoda a
+request whose body never came, and the record claimed until a later flush.
 """
 
 from __future__ import annotations
@@ -31,24 +36,39 @@ class BackgroundFlusher:
 
     def __init__(self, flush: Callable[[], object] = _process_flush) -> None:
         self._flush = flush
-        self._wake = threading.Event()
+        # One condition guards both flags, so "kicked" and "idle" never disagree.
+        self._state = threading.Condition()
+        self._kicked = False
+        self._busy = False
         self._thread = threading.Thread(target=self._run, name="secoda-flusher", daemon=True)
         self._thread.start()
 
     def kick(self) -> None:
-        self._wake.set()
+        with self._state:
+            self._kicked = True
+            self._state.notify_all()
 
     def is_alive(self) -> bool:
         return self._thread.is_alive()
 
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` s until no flush runs or is asked for; True if so."""
+        with self._state:
+            return self._state.wait_for(lambda: not (self._kicked or self._busy), timeout=max(0.0, timeout))
+
     def _run(self) -> None:
         while True:
-            self._wake.wait()
-            self._wake.clear()
+            with self._state:
+                self._state.wait_for(lambda: self._kicked)
+                self._kicked, self._busy = False, True
             try:
                 self._flush()
             except Exception as exc:  # noqa: BLE001 - the thread must outlive any one failure
                 log.warning("secoda-listener: background flush failed: %s", exc)
+            finally:
+                with self._state:
+                    self._busy = False
+                    self._state.notify_all()
 
 
 _flusher: BackgroundFlusher | None = None
@@ -62,6 +82,12 @@ def background_flusher() -> BackgroundFlusher:
     if _flusher is None:
         _flusher = BackgroundFlusher()
     return _flusher
+
+
+def wait_for_background_flush(timeout: float) -> bool:
+    """Let this process's flusher, if it has one, finish within ``timeout`` s; True when idle."""
+    flusher = _flusher
+    return flusher is None or not flusher.is_alive() or flusher.wait_idle(timeout)
 
 
 def _forget_flusher() -> None:

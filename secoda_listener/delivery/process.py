@@ -10,7 +10,7 @@ ends, from a background thread in long-lived processes. Because an Airflow 3
 task process ends with ``os._exit`` (no ``atexit`` registered at import time
 runs) and Airflow 2.10 runs no ``atexit`` in the task child, the exit handler
 is registered from inside a hook, and ``before_stopping`` calls
-:func:`flush_pending` as well.
+:func:`deliver_before_exit` as well.
 
 A forked child owes nothing its parent put: its pending count starts at zero,
 it registers its own exit handler, and gets its own outbox.
@@ -99,12 +99,28 @@ def flush_pending() -> None:
         flush()
 
 
+def deliver_before_exit() -> None:
+    """The exit handler: let a background flush finish, then send what is still owed.
+
+    Both within ``flush_timeout``. Waiting for the background thread matters even
+    when nothing is owed any more: it may have taken the last records and be in
+    the middle of sending them, and interpreter shutdown kills a daemon thread
+    wherever it is.
+    """
+    from secoda_listener.delivery.background import wait_for_background_flush
+
+    deadline = time.monotonic() + conf.flush_timeout()
+    wait_for_background_flush(deadline - time.monotonic())
+    if _pending:
+        flush(deadline - time.monotonic())
+
+
 def deliver_at_exit() -> None:
     """Register, once per process and from inside a hook, a bounded flush at exit."""
     global _exit_registered
     if not _exit_registered:
         _exit_registered = True
-        atexit.register(flush_pending)
+        atexit.register(deliver_before_exit)
 
 
 class Moment(enum.Enum):

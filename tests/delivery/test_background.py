@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import collections
 import os
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +25,7 @@ from secoda_listener.testing.receiver import Receiver
 from tests.conftest import API_KEY
 from tests.support.records import spooled
 
+REPO = Path(__file__).resolve().parents[2]
 WAIT = 30.0  # bound of every wait on a condition; a pass takes milliseconds
 
 
@@ -116,3 +120,55 @@ def test_a_forked_child_gets_its_own_thread(no_flusher) -> None:
     assert background_flusher() is parent and parent.is_alive()
     parent.kick()
     assert flushes.wait_for(2)
+
+
+def test_wait_idle_waits_for_the_flush_in_progress_and_for_one_asked_for(no_flusher) -> None:
+    release = threading.Event()
+    done: list[str] = []
+
+    def slow_flush() -> None:
+        release.wait(WAIT)
+        done.append("flushed")
+
+    flusher = BackgroundFlusher(slow_flush)
+    assert flusher.wait_idle(0)  # nothing asked for yet
+    flusher.kick()
+    assert not flusher.wait_idle(0.05)  # asked for, or running: not idle
+    release.set()
+    assert flusher.wait_idle(WAIT) and done == ["flushed"]
+
+
+def test_the_exit_handler_lets_a_background_flush_finish_its_request(tmp_path: Path) -> None:
+    """The race CI found: the background thread took the last record (so nothing was owed any
+    more), the process exited, and shutdown killed the thread between a request's headers and
+    its body. The exit handler now waits for the thread, within flush_timeout."""
+    store = tmp_path / "store.jsonl"
+    with Receiver(store, api_key=API_KEY, latency=0.4) as rx:
+        child = textwrap.dedent(
+            f"""
+            from secoda_listener.delivery import outbox, process
+            from secoda_listener.delivery.background import background_flusher
+            from secoda_listener.delivery.endpoint import Endpoint
+            from secoda_listener.delivery.outbox import Outbox
+            from tests.support.records import spooled
+
+            endpoint = Endpoint({rx.url!r}, {API_KEY!r}, "it-1")
+            outbox.get_outbox(lambda: Outbox({str(tmp_path / "spool")!r},
+                resolve_endpoint=lambda c: endpoint, fsync=False, flush_timeout=20))
+            process.put(spooled(1))
+            process.hand_off(process.Moment.LONG_LIVED)  # registers the exit handler, kicks the thread
+            background_flusher().wait_idle(0)
+            # The thread has reset what is owed: only the wait at exit keeps its request whole.
+            import time
+            deadline = time.monotonic() + 10
+            while process._pending and time.monotonic() < deadline:
+                time.sleep(0.005)
+            """
+        )
+        env = {**os.environ, "AIRFLOW__SECODA__DELIVERY": "inline", "AIRFLOW__SECODA__FLUSH_TIMEOUT": "20"}
+        done = subprocess.run([sys.executable, "-c", child], env=env, cwd=REPO, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        # Without the wait the record stays claimed: the answer never reached a living thread.
+        assert Spool(tmp_path / "spool", fsync=False).count_pending() == 0
+        received = rx.received()
+    assert [(r["event_id"], r["status"]) for r in received] == [("ev-1", 200)], received

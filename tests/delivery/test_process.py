@@ -83,7 +83,7 @@ def test_flush_pending_flushes_only_after_a_put(tmp_path: Path, rx: Receiver, fr
 def test_the_exit_handler_is_registered_once(fresh_process) -> None:
     process.deliver_at_exit()
     process.deliver_at_exit()
-    assert fresh_process == [process.flush_pending]
+    assert fresh_process == [process.deliver_before_exit]
 
 
 def test_describe_says_what_a_flush_did() -> None:
