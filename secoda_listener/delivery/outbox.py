@@ -11,6 +11,10 @@ spool first, if the disk came back).
 Fork safety: an outbox belongs to the process that made it. In a forked
 child every outbox starts afresh (new locks, new HTTP session, empty hold):
 the parent still owns, and will send, what it held.
+
+The sending half (the senders, the transport and with it ``requests``) is
+imported and built on the first ``flush``: where the delivery agent sends, a
+task process only ever calls ``put`` and never pays for it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -32,16 +37,26 @@ from secoda_listener.delivery.hold import DEFAULT_MAX_BYTES as HOLD_MAX_BYTES
 from secoda_listener.delivery.hold import DEFAULT_MAX_RECORDS as HOLD_MAX_RECORDS
 from secoda_listener.delivery.hold import MemoryHold
 from secoda_listener.delivery.record import SpoolRecord
-from secoda_listener.delivery.sender import DEFAULT_REQUEST_TIMEOUT, FlushResult, Sender, SpoolLike
 from secoda_listener.delivery.spool import DEFAULT_FSYNC, DEFAULT_MAX_BYTES, DEFAULT_MAX_FILES, Spool
-from secoda_listener.delivery.transport import Transport
 from secoda_listener.exceptions import InvalidRecordError, SpoolError
 from secoda_listener.logs import warn_once
+
+if TYPE_CHECKING:
+    from secoda_listener.delivery.sender import FlushResult, Sender, SpoolLike
+    from secoda_listener.delivery.transport import Transport
 
 log = logging.getLogger(__name__)
 
 #: Seconds a flush may take unless told otherwise: the ``[secoda] flush_timeout`` default.
 DEFAULT_FLUSH_TIMEOUT = float(conf.default("flush_timeout"))
+#: The ``[secoda] request_timeout`` default (the sender's own).
+DEFAULT_REQUEST_TIMEOUT = float(conf.default("request_timeout"))
+
+
+def _default_transport() -> Transport:
+    from secoda_listener.delivery.transport import Transport
+
+    return Transport()
 
 
 class Placement(enum.Enum):
@@ -84,7 +99,7 @@ class Outbox:
         flush_timeout: float = DEFAULT_FLUSH_TIMEOUT,
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
         hold_max_records: int = HOLD_MAX_RECORDS,
-        transport_factory: Callable[[], Transport] = Transport,
+        transport_factory: Callable[[], Transport] = _default_transport,
     ) -> None:
         self.spool_dir = spool_dir
         self.resolve_endpoint = resolve_endpoint
@@ -101,14 +116,18 @@ class Outbox:
     def _start(self) -> None:
         """(Re)build everything this process owns: at creation, and in a forked child."""
         self._flush_lock = threading.Lock()
-        self._transport = self._transport_factory()
         self._spool: Spool | None = None
-        self._spool_sender: Sender | None = None
         self._hold = MemoryHold(self.hold_max_records, min(self.max_bytes, HOLD_MAX_BYTES))
-        # The hold's back-off stays in memory: there may be no spool to share it through.
-        self._hold_sender = self._sender(self._hold, SharedBackoff(None))
+        # Built by the first flush (see the module docstring), under the flush lock.
+        self._transport: Transport | None = None
+        self._spool_sender: Sender | None = None
+        self._hold_sender: Sender | None = None
 
     def _sender(self, spool: SpoolLike, backoff: SharedBackoff | None = None) -> Sender:
+        from secoda_listener.delivery.sender import Sender
+
+        if self._transport is None:
+            self._transport = self._transport_factory()
         return Sender(
             spool, self.resolve_endpoint, self._transport, backoff=backoff, request_timeout=self.request_timeout
         )
@@ -122,7 +141,6 @@ class Outbox:
                 )
             except SpoolError as exc:
                 return None, str(exc)
-            self._spool_sender = self._sender(self._spool)
         return self._spool, ""
 
     def put(self, record: SpoolRecord) -> PutResult:
@@ -159,6 +177,8 @@ class Outbox:
 
     def flush(self, timeout: float | None = None) -> FlushResult:
         """Deliver within ``timeout`` (default ``flush_timeout``) seconds. Never raises."""
+        from secoda_listener.delivery.sender import FlushResult
+
         try:
             budget = self.flush_timeout if timeout is None else max(0.0, timeout)
             deadline = time.monotonic() + budget
@@ -171,8 +191,13 @@ class Outbox:
                 self._rehome_hold(spool)
                 result = FlushResult()
                 if self._hold.count_pending():
+                    if self._hold_sender is None:
+                        # The hold's back-off stays in memory: there may be no spool to share it through.
+                        self._hold_sender = self._sender(self._hold, SharedBackoff(None))
                     result += self._hold_sender.flush(deadline - time.monotonic())
-                if spool is not None and self._spool_sender is not None:
+                if spool is not None:
+                    if self._spool_sender is None:
+                        self._spool_sender = self._sender(spool)
                     result += self._spool_sender.flush(deadline - time.monotonic())
                 return result
             finally:

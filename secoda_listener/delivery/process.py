@@ -22,6 +22,7 @@ import atexit
 import enum
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from secoda_listener import conf, forks
 from secoda_listener.delivery import outbox
@@ -29,8 +30,10 @@ from secoda_listener.delivery.endpoint import Endpoint
 from secoda_listener.delivery.outbox import Outbox, PutResult
 from secoda_listener.delivery.record import SpoolRecord
 from secoda_listener.delivery.secoda_connection import resolve_endpoint
-from secoda_listener.delivery.sender import FlushResult
 from secoda_listener.delivery.spool import MIB
+
+if TYPE_CHECKING:
+    from secoda_listener.delivery.sender import FlushResult
 
 log = logging.getLogger(__name__)
 

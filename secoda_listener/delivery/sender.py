@@ -158,7 +158,9 @@ class Sender:
         self._sleep = sleep
         self._clock = clock
         self._monotonic = monotonic
-        self._evicted_reported = spool.evicted
+        # Evictions the spool object made before this sender existed are reported by
+        # its first flush: an outbox builds its senders only when it first flushes.
+        self._evicted_reported = 0
 
     def flush(self, timeout: float, *, ignore_backoff: bool = False, retry_failed: bool = False) -> FlushResult:
         """Deliver what is spooled until done or ``timeout`` seconds have passed.

@@ -12,7 +12,6 @@ from typing import Any, ClassVar
 from secoda_listener.event.datasets import Dataset, Lineage
 from secoda_listener.extractors.base import BaseExtractor
 from secoda_listener.extractors.sql_targets import SqlTarget, snowflake_namespace, sql_target
-from secoda_listener.sql import extract_lineage
 
 _CONN_ID_ATTRIBUTES = ("snowflake_conn_id", "postgres_conn_id", "conn_id")
 
@@ -49,6 +48,11 @@ def sql_lineage(sql: Any, target: SqlTarget) -> Lineage:
     """Datasets read and written by ``sql`` run at ``target``."""
     if not sql:
         return Lineage()
+    # Imported here, not with the module: the registry loads every built-in
+    # extractor in every task process, and most tasks (Bash without a SQL client,
+    # Python) never read SQL.
+    from secoda_listener.sql import extract_lineage
+
     statements = sql if isinstance(sql, (list, tuple)) else str(sql)
     found = extract_lineage(statements, target.dialect, target.database, target.schema)
     return Lineage(

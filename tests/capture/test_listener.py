@@ -7,10 +7,14 @@ runs the same hooks inside real Airflow processes.
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import json
 import logging
 import os
+import subprocess
+import sys
+import textwrap
 import time
 from pathlib import Path
 from typing import Any
@@ -32,6 +36,7 @@ except ImportError:  # Airflow 2 without the standard provider's bash module
     from airflow.operators.bash import BashOperator  # type: ignore[import-not-found,no-redef]
 
 START = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+REPO = Path(__file__).resolve().parents[2]
 
 
 class FakeDagRun:
@@ -271,3 +276,39 @@ def test_the_skipped_hook_is_registered_exactly_where_airflow_has_it() -> None:
     manager = get_listener_manager()
     has_spec = hasattr(manager.hook, "on_task_instance_skipped")
     assert hasattr(listener, "on_task_instance_skipped") == has_spec
+
+
+#: What a task process must not import when the agent delivers: the sending half
+#: (requests and our transport) and, for a command that runs no SQL client, the SQL reader.
+_DELIVERY_ONLY = ("requests", "urllib3", "secoda_listener.delivery.transport", "secoda_listener.delivery.sender")
+
+
+def test_with_the_agent_a_task_process_never_imports_the_sending_half(agent_configured: Path) -> None:
+    """Issue 11's start-of-task cost: these imports were most of the first hook's time."""
+    child = textwrap.dedent(
+        """
+        import sys
+        from tests.capture.test_listener import FakeDagRun, FakeTaskInstance, _task
+        from secoda_listener.capture.listener import listener
+
+        def ours():
+            return sorted(m for m in sys.modules if m.split(".")[0] in ("requests", "urllib3", "secoda_listener"))
+
+        before = ours()  # Airflow 2.10 imports requests itself: only what the hooks add counts
+        task = _task("listener_light")
+        ti = FakeTaskInstance(task, FakeDagRun(task.dag))
+        listener.on_task_instance_running(previous_state=None, task_instance=ti)
+        listener.on_task_instance_success(previous_state=None, task_instance=ti)
+        listener.before_stopping(component=None)
+        print(sorted(set(ours()) - set(before)))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", child], cwd=REPO, env=os.environ.copy(), capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    imported = set(ast.literal_eval(done.stdout.strip().splitlines()[-1]))  # by the hooks
+    assert "secoda_listener.delivery.spool" in imported  # the probe saw the hooks' own imports
+    assert imported.isdisjoint(_DELIVERY_ONLY), sorted(imported & set(_DELIVERY_ONLY))
+    assert not any(m == "secoda_listener.sql" or m.startswith("secoda_listener.sql.") for m in imported)
+    _wait_for(lambda: _spooled(agent_configured) == [], timeout=60)  # and the agent delivered both
