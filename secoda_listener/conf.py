@@ -132,6 +132,12 @@ OPTIONS: dict[str, Option] = {
         "512",
         "Largest event body; larger events are trimmed field by field with a visible marker, never dropped.",
     ),
+    "dag_run_max_task_instances": Option(
+        "integer",
+        "1000",
+        "Most task instances a DAG run's final event lists (`dag_run.task_instances`); beyond it the "
+        "list is cut and `dag_run.task_instances_total` keeps the count.",
+    ),
     "trigger_extraction": Option(
         "string",
         "off",
@@ -327,6 +333,11 @@ def agent_idle_timeout() -> float:
 def max_event_bytes() -> int:
     """``[secoda] max_event_kb``: events larger than this are trimmed (returned in bytes)."""
     return int(_number("max_event_kb", int, 4)) * 1024
+
+
+def dag_run_max_task_instances() -> int:
+    """``[secoda] dag_run_max_task_instances``: cap on the task instances a DAG-run event lists."""
+    return int(_number("dag_run_max_task_instances", int, 0))
 
 
 def trigger_extraction() -> str:

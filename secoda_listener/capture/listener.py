@@ -19,6 +19,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
+import attrs
 from airflow.listeners import hookimpl
 
 from secoda_listener import conf
@@ -152,22 +153,43 @@ def _report_dag_run(dag_run: Any, event_type: str) -> None:
     dag = getattr(dag_run, "dag", None)
     if not dag_selected(dag):
         return
+    from secoda_listener.delivery import process as delivery
+
+    # Built here from loaded attributes only: the hook's ORM object is not touched
+    # from another thread, nor the database from this one (see run_tasks.py).
+    dag_id = getattr(dag_run, "dag_id", None)
+    dag_block = facts.dag_block(dag, dag_id)
+    run_block = facts.dag_run_block(dag_run)
+    conn_id = _conn_id(dag)
+    if event_type == ev.DAG_RUN_RUNNING:
+        _put_dag_run_event(ev.Event(event_type=event_type, dag=dag_block, dag_run=run_block), conn_id)
+        return
+    from secoda_listener.capture import run_tasks
+
+    def finish(found: run_tasks.RunTasks | None) -> None:
+        block = run_block
+        if block is not None and found is not None:
+            block = attrs.evolve(block, task_instances=found.task_instances, task_instances_total=found.total)
+        _put_dag_run_event(ev.Event(event_type=event_type, dag=dag_block, dag_run=block), conn_id)
+
+    # The exit handler settles reads still running, before its last flush.
+    delivery.settle_at_exit(run_tasks.settle_pending)
+    delivery.deliver_at_exit()
+    run_id = run_block.run_id if run_block is not None else None
+    run_tasks.pending_reads.start(dag_block.dag_id, run_id, conf.dag_run_max_task_instances(), finish)
+
+
+def _put_dag_run_event(event: ev.Event, conn_id: str) -> None:
     from secoda_listener.delivery import extraction_trigger as trigger
     from secoda_listener.delivery import process as delivery
 
-    event = ev.Event(
-        event_type=event_type,
-        dag=facts.dag_block(dag, getattr(dag_run, "dag_id", None)),
-        dag_run=facts.dag_run_block(dag_run),
-    )
-    conn_id = _conn_id(dag)
     placed = delivery.put(_record(event, conn_id))
-    if event_type != ev.DAG_RUN_RUNNING:  # a run ended: ask Secoda to process (rate-limited)
+    if event.event_type != ev.DAG_RUN_RUNNING:  # a run ended: ask Secoda to process (rate-limited)
         trigger.maybe_trigger_extraction(conn_id, delivery.put)
     # The scheduler (or API server) must never wait on Secoda: the agent sends, or
     # inline a background thread of this process, and at exit what it did not get to.
     handed = delivery.hand_off(delivery.Moment.LONG_LIVED)
-    log.debug("secoda-listener: %s event %s %s; %s", event_type, event.event_id, placed, handed)
+    log.debug("secoda-listener: %s event %s %s; %s", event.event_type, event.event_id, placed, handed)
 
 
 class SecodaListener:

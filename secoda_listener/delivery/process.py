@@ -22,6 +22,7 @@ import atexit
 import enum
 import logging
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from secoda_listener import conf, forks
@@ -39,6 +40,9 @@ log = logging.getLogger(__name__)
 
 _pending = 0  # records put by this process since its last flush
 _exit_registered = False
+#: What must run at exit before the last flush: work that still puts records
+#: (the DAG-run reads of capture/run_tasks.py); each gets the time left.
+_producers_at_exit: list[Callable[[float], None]] = []
 
 
 #: Seconds a resolved connection is reused: a task flushes more than once and the
@@ -102,10 +106,17 @@ def flush_pending() -> None:
         flush()
 
 
-def deliver_before_exit() -> None:
-    """The exit handler: let a background flush finish, then send what is still owed.
+def settle_at_exit(producer: Callable[[float], None]) -> None:
+    """Have the exit handler call ``producer(seconds_left)`` before its last flush (once per function)."""
+    if producer not in _producers_at_exit:
+        _producers_at_exit.append(producer)
 
-    Both within ``flush_timeout``. Waiting for the background thread matters even
+
+def deliver_before_exit() -> None:
+    """The exit handler: let producers put their last records and a background flush
+    finish, then send what is still owed.
+
+    All within ``flush_timeout``. Waiting for the background thread matters even
     when nothing is owed any more: it may have taken the last records and be in
     the middle of sending them, and interpreter shutdown kills a daemon thread
     wherever it is.
@@ -113,6 +124,11 @@ def deliver_before_exit() -> None:
     from secoda_listener.delivery.background import wait_for_background_flush
 
     deadline = time.monotonic() + conf.flush_timeout()
+    for producer in list(_producers_at_exit):
+        try:
+            producer(deadline - time.monotonic())
+        except Exception as exc:  # noqa: BLE001 - the flush below must still run
+            log.warning("secoda-listener: %s failed at exit: %s: %s", producer.__name__, type(exc).__name__, exc)
     wait_for_background_flush(deadline - time.monotonic())
     if _pending:
         flush(deadline - time.monotonic())

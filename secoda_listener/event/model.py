@@ -75,6 +75,18 @@ class DagBlock:
 
 
 @attrs.frozen
+class RunTaskInstance:
+    """One task instance of a DAG run, as the metadata database has it when the run ends."""
+
+    task_id: str
+    map_index: int
+    try_number: int | None
+    state: str | None
+    start_date: str | None
+    end_date: str | None
+
+
+@attrs.frozen
 class DagRunBlock:
     run_id: str | None
     logical_date: str | None
@@ -82,6 +94,11 @@ class DagRunBlock:
     state: str | None
     start_date: str | None
     end_date: str | None
+    # Terminal DAG-run events only (None elsewhere, and left out of the body): every
+    # task instance of the run, at most [secoda] dag_run_max_task_instances of them;
+    # ``task_instances_total`` is set when the list was cut.
+    task_instances: tuple[RunTaskInstance, ...] | None = None
+    task_instances_total: int | None = None
 
 
 #: The namespace of event ids (uuid5): fixed forever, or ids stop matching across versions.
@@ -145,6 +162,11 @@ class Event:
             del body["task_instance"]
         if self.lineage is None:
             del body["lineage"]
+        run = body.get("dag_run")
+        if run is not None:
+            for key in ("task_instances", "task_instances_total"):
+                if run.get(key) is None:
+                    run.pop(key, None)
         ti = body.get("task_instance")
         if ti is not None:
             # `error` is for failed tasks only; `source_code` only where there is some.

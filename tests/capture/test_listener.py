@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -183,6 +184,42 @@ def test_a_dag_run_event_is_delivered_off_the_callers_thread(configured: Path, r
     assert body["event_type"] == "dag_run_success"
     assert body["dag_run"]["state"] == "success"
     assert "task_instance" not in body and "lineage" not in body
+
+
+def test_a_final_dag_run_event_lists_the_task_instances_read_off_the_hook(
+    configured: Path, receiver: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from secoda_listener.capture import run_tasks
+    from secoda_listener.event.model import RunTaskInstance
+
+    hook_thread = threading.get_ident()
+    read_from: list[int] = []
+
+    def read(dag_id: str, run_id: str, limit: int) -> run_tasks.RunTasks:
+        read_from.append(threading.get_ident())
+        assert (dag_id, limit) == ("listener_run_tasks", 2)
+        listed = (
+            RunTaskInstance("say", -1, 1, "success", "s", "e"),
+            RunTaskInstance("other", -1, 2, "failed", None, "e"),
+        )
+        return run_tasks.RunTasks(listed, total=5)
+
+    monkeypatch.setattr(run_tasks, "pending_reads", run_tasks.PendingReads(read=read))
+    monkeypatch.setenv("AIRFLOW__SECODA__DAG_RUN_MAX_TASK_INSTANCES", "2")
+    conf.reload()
+    task = _task("listener_run_tasks")
+    listener.on_dag_run_running(dag_run=FakeDagRun(task.dag), msg="")
+    listener.on_dag_run_failed(dag_run=FakeDagRun(task.dag, state="failed"), msg="")
+
+    _wait_for(lambda: len(receiver.received()) == 2)
+    running, failed = sorted(_bodies(receiver), key=lambda b: b["event_type"] != "dag_run_running")
+    assert "task_instances" not in running["dag_run"]  # only the final word lists them
+    assert failed["dag_run"]["task_instances"] == [
+        {"task_id": "say", "map_index": -1, "try_number": 1, "state": "success", "start_date": "s", "end_date": "e"},
+        {"task_id": "other", "map_index": -1, "try_number": 2, "state": "failed", "start_date": None, "end_date": "e"},
+    ]
+    assert failed["dag_run"]["task_instances_total"] == 5
+    assert read_from and hook_thread not in read_from  # read off the hook's thread
 
 
 def test_before_stopping_delivers_what_a_running_hook_left(configured: Path, receiver: Any) -> None:

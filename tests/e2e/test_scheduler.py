@@ -299,8 +299,15 @@ def test_dag_run_events_come_from_the_scheduler(scheduled: ScheduledRuns):
     for body in runs:
         assert "task_instance" not in body
         assert body["dag_run"]["run_id"] == scheduled.run_ids[body["dag"]["dag_id"]]
-        if body["event_type"] != "dag_run_running":
+        if body["event_type"] == "dag_run_running":
+            assert "task_instances" not in body["dag_run"]
+        else:
             assert body["dag_run"]["state"] == body["event_type"].removeprefix("dag_run_")
+            # Read by the scheduler off its hook: every task instance, in its final state.
+            dag_id = body["dag"]["dag_id"]
+            expected = TASKS.get(dag_id, {"nothing_to_run": "success"})
+            listed = {t["task_id"]: t["state"] for t in body["dag_run"]["task_instances"]}
+            assert listed == expected, (dag_id, body["dag_run"])
     # The run without task processes was fully delivered before any task process
     # existed: the scheduler's background flusher (inline) or the agent the
     # scheduler's hook started sent it, nobody else could have.

@@ -39,6 +39,15 @@ def test_successful_dag_reports_every_task_and_the_dag_run(run_dag, receiver):
     assert dag_event["dag"]["dag_id"] == "secoda_e2e_success"
     assert "task_instance" not in dag_event and "lineage" not in dag_event
     assert dag_event["dag_run"]["state"] == "success"
+    # The run's final word lists its task instances, as the metadata database has them.
+    listed = dag_event["dag_run"]["task_instances"]
+    assert sorted((t["task_id"], t["map_index"], t["state"]) for t in listed) == [
+        ("say_hello", -1, "success"),
+        ("sleep_a_bit", -1, "success"),
+    ]
+    # (Airflow 2.10's `dags test` never stores a start_date: what the database has, not more.)
+    assert all(t["try_number"] >= 1 and t["end_date"] for t in listed), listed
+    assert "task_instances_total" not in dag_event["dag_run"]  # nothing was cut
 
     # Every event id is a UUID, unique, and arrived once.
     ids = [e["event_id"] for e in events]
