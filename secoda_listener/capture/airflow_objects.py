@@ -186,3 +186,29 @@ def is_resuming_from_deferral(task_instance: Any) -> bool:
         return True
     context = getattr(task_instance, "_ti_context_from_server", None)
     return bool(getattr(context, "next_method", None))
+
+
+#: What a person or the API can set a running try to that is not a failure.
+SET_FROM_OUTSIDE = frozenset({"success", "skipped"})
+
+
+def state_on_server(task_instance: Any) -> str | None:
+    """The try's state as the API server has it (Airflow 3 task processes), else None.
+
+    One round trip through the task's supervisor, asked only when a try fails:
+    if a person or the API marked the running try success (or skipped), the
+    supervisor terminated the process and its failure is an echo of that, not
+    the truth. Airflow 2.10 and stand-ins without ``get_task_states`` say None.
+    """
+    get_task_states = getattr(type(task_instance), "get_task_states", None)
+    task_id, run_id = getattr(task_instance, "task_id", None), getattr(task_instance, "run_id", None)
+    if get_task_states is None or not task_id or not run_id:
+        return None
+    map_index = _int(getattr(task_instance, "map_index", None))
+    map_index = -1 if map_index is None else map_index
+    states = get_task_states(
+        dag_id=getattr(task_instance, "dag_id", None), map_index=map_index, task_ids=[task_id], run_ids=[run_id]
+    )
+    # Keyed by run id, then by task id (``<task_id>_<map_index>`` for a mapped try).
+    key = task_id if map_index < 0 else f"{task_id}_{map_index}"
+    return _text(((states or {}).get(run_id) or {}).get(key))

@@ -104,6 +104,27 @@ def _has_airflow_hook(name: str) -> bool:
     return False
 
 
+def _ended_otherwise_on_server(task_instance: Any) -> bool:
+    """Was this failing try set to success/skipped from outside (its process then terminated)?
+
+    The server-side state is the truth, and the API server reported it already.
+    Unknown (Airflow 2.10, or the question failed) means no: the failure is reported.
+    """
+    try:
+        on_server = facts.state_on_server(task_instance)
+    except Exception as exc:  # noqa: BLE001 - an unanswered question never costs the event
+        log.debug("secoda-listener: could not ask the server for the try's state: %s", exc)
+        return False
+    if on_server not in facts.SET_FROM_OUTSIDE:
+        return False
+    log.info(
+        "secoda-listener: not reporting task_failed: Airflow has this try as %s, set while it ran; "
+        "the failure is its process being terminated",
+        on_server,
+    )
+    return True
+
+
 def _report_task(task_instance: Any, event_type: str, error: Any = None) -> None:
     if not conf.enabled():
         return
@@ -116,6 +137,8 @@ def _report_task(task_instance: Any, event_type: str, error: Any = None) -> None
 
     if event_type == ev.TASK_RUNNING and facts.is_resuming_from_deferral(task_instance):
         return  # this try already reported running when it started, before it deferred
+    if event_type == ev.TASK_FAILED and _ended_otherwise_on_server(task_instance):
+        return
     phase, state = _TASK_PHASES[event_type]
     if event_type == ev.TASK_FAILED and facts.state_of(task_instance) == UP_FOR_RETRY:
         state = UP_FOR_RETRY  # the try failed, the task did not: Airflow retries it

@@ -222,6 +222,57 @@ def test_a_final_dag_run_event_lists_the_task_instances_read_off_the_hook(
     assert read_from and hook_thread not in read_from  # read off the hook's thread
 
 
+class ServerStates:
+    """A stand-in's ``get_task_states``: what the API server says of each try, and who asked."""
+
+    def __init__(self, states: dict[str, str]) -> None:
+        self.states = states
+        self.asked: list[dict[str, Any]] = []
+
+    def __call__(self, **query: Any) -> dict[str, dict[str, str]]:
+        self.asked.append(query)
+        return {run_id: dict(self.states) for run_id in query["run_ids"]}
+
+
+@pytest.mark.parametrize(
+    ("on_server", "reported"),
+    [("success", False), ("skipped", False), ("failed", True), ("up_for_retry", True), (None, True)],
+)
+def test_a_failure_the_server_contradicts_is_not_reported(
+    configured: Path, receiver: Any, on_server: str | None, reported: bool
+) -> None:
+    """A running try marked success through the API: the supervisor terminates the process,
+    whose failure is an echo of that change. The server's state is the truth (issue 10)."""
+    server = ServerStates({} if on_server is None else {"say": on_server})
+
+    class RuntimeTaskInstance(FakeTaskInstance):
+        get_task_states = staticmethod(server)
+
+    task = _task("listener_external")
+    ti = RuntimeTaskInstance(task, FakeDagRun(task.dag))
+    listener.on_task_instance_failed(previous_state=None, task_instance=ti, error=RuntimeError("terminated"))
+    listener.before_stopping(component=None)
+
+    assert server.asked == [
+        {"dag_id": "listener_external", "map_index": -1, "task_ids": ["say"], "run_ids": [ti.run_id]}
+    ]
+    assert [b["event_type"] for b in _bodies(receiver)] == (["task_failed"] if reported else [])
+
+
+def test_a_failure_is_reported_when_the_server_cannot_be_asked(configured: Path, receiver: Any) -> None:
+    def unreachable(**query: Any) -> dict[str, Any]:
+        raise ConnectionError("supervisor went away")
+
+    class RuntimeTaskInstance(FakeTaskInstance):
+        get_task_states = staticmethod(unreachable)
+
+    task = _task("listener_external_unknown")
+    listener.on_task_instance_failed(
+        previous_state=None, task_instance=RuntimeTaskInstance(task, FakeDagRun(task.dag)), error=ValueError("x")
+    )
+    assert [b["event_type"] for b in _bodies(receiver)] == ["task_failed"]
+
+
 def test_before_stopping_delivers_what_a_running_hook_left(configured: Path, receiver: Any) -> None:
     task = _task("listener_stop")
     listener.on_task_instance_running(previous_state=None, task_instance=FakeTaskInstance(task, FakeDagRun(task.dag)))
