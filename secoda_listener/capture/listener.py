@@ -152,12 +152,13 @@ def _report_task(task_instance: Any, event_type: str, error: Any = None) -> None
         ),
         lineage=task_lineage.lineage,
     )
-    placed = delivery.put(_record(event, _conn_id(dag)))
+    conn_id = _conn_id(dag)
+    placed = delivery.put(_record(event, conn_id))
     if event_type == ev.TASK_RUNNING:
-        handed = delivery.hand_off(delivery.Moment.TASK_STARTED)
+        handed = delivery.hand_off(delivery.Moment.TASK_STARTED, conn_id)
         log.debug("secoda-listener: %s event %s %s; %s", event_type, event.event_id, placed, handed)
         return
-    handed = delivery.hand_off(delivery.Moment.TASK_ENDED)
+    handed = delivery.hand_off(delivery.Moment.TASK_ENDED, conn_id)
     log.info(
         "secoda-listener: %s event %s (%d inputs, %d outputs%s) %s; %s",
         event_type,
@@ -211,7 +212,7 @@ def _put_dag_run_event(event: ev.Event, conn_id: str) -> None:
         trigger.maybe_trigger_extraction(conn_id, delivery.put)
     # The scheduler (or API server) must never wait on Secoda: the agent sends, or
     # inline a background thread of this process, and at exit what it did not get to.
-    handed = delivery.hand_off(delivery.Moment.LONG_LIVED)
+    handed = delivery.hand_off(delivery.Moment.LONG_LIVED, conn_id)
     log.debug("secoda-listener: %s event %s %s; %s", event.event_type, event.event_id, placed, handed)
 
 

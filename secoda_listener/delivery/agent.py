@@ -119,9 +119,16 @@ def _forget_starter() -> None:
 forks.reset_in_child("delivery.agent", _forget_starter)
 
 
-def ensure_running(spool_dir: str | os.PathLike[str], *, monotonic: Callable[[], float] = time.monotonic) -> bool:
+def ensure_running(
+    spool_dir: str | os.PathLike[str],
+    *,
+    conn_ids: Sequence[str] = (),
+    monotonic: Callable[[], float] = time.monotonic,
+) -> bool:
     """Make sure an agent delivers ``spool_dir``; True if one runs or was just started.
 
+    ``conn_ids``: the connections the caller's records name; an agent started
+    from an Airflow 3 task process is given them (see :func:`_agent_environment`).
     Never raises and never waits on the agent: the caller is a listener hook.
     """
     directory = Path(spool_dir)
@@ -134,7 +141,7 @@ def ensure_running(spool_dir: str | os.PathLike[str], *, monotonic: Callable[[],
         started = _starter.started_at.get(key)
         if started is not None and now - started < START_GRACE:
             return True  # ours is still starting up
-        _starter.children.append(_spawn(directory))
+        _starter.children.append(_spawn(directory, conn_ids))
         _starter.started_at[key] = now
         return True
     except Exception as exc:  # noqa: BLE001 - never fail a hook: the caller delivers itself instead
@@ -142,7 +149,7 @@ def ensure_running(spool_dir: str | os.PathLike[str], *, monotonic: Callable[[],
         return False
 
 
-def _spawn(directory: Path) -> subprocess.Popen[bytes]:
+def _spawn(directory: Path, conn_ids: Sequence[str] = ()) -> subprocess.Popen[bytes]:
     log_path = directory / LOG_FILE
     try:
         if log_path.stat().st_size > MAX_LOG_BYTES:
@@ -159,7 +166,7 @@ def _spawn(directory: Path) -> subprocess.Popen[bytes]:
             close_fds=True,
             start_new_session=True,
             cwd=str(directory),
-            env=_agent_environment(),
+            env=_agent_environment(conn_ids),
         )
     finally:
         os.close(fd)
@@ -168,19 +175,51 @@ def _spawn(directory: Path) -> subprocess.Popen[bytes]:
 #: Set by Airflow 3 in the processes it runs tasks and triggers in: there connections
 #: come from the supervisor. The agent is no such process; it must not inherit them.
 _TASK_PROCESS_MARKERS = ("_AIRFLOW_PROCESS_CONTEXT", "_AIRFLOW_FORK_EXEC")
+#: What an Airflow 3 task process has instead of the metadata database's URL.
+_BLOCKED_DATABASE = "airflow-db-not-allowed:///"
 
 
-def _agent_environment() -> dict[str, str]:
+def _in_task_process() -> bool:
+    return os.environ.get("_AIRFLOW_PROCESS_CONTEXT") == "client"
+
+
+def _agent_environment(conn_ids: Sequence[str] = ()) -> dict[str, str]:
     """The spawning process's environment, as a server-side Airflow process would have it.
 
     Inherited as is from an Airflow 3 task process, the agent would look up
-    connections through a supervisor it does not have, and find none. As a
-    server process (like the scheduler or the CLI) it reads them from the
-    secrets backends, the environment and the metadata database.
+    connections through a supervisor it does not have, and in a metadata
+    database the task process is barred from (its URL is replaced by
+    ``airflow-db-not-allowed:///``; a worker may have no route to it at all). So
+    the agent runs as a server process (like the scheduler or the CLI: secrets
+    backends, environment, the database ``airflow.cfg`` names) and, started
+    from a task process, is handed the connections the task read through its
+    supervisor as ``AIRFLOW_CONN_<ID>`` variables: in its environment, which
+    only the same user can read, never on disk.
     """
-    env = {key: value for key, value in os.environ.items() if key not in _TASK_PROCESS_MARKERS}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in _TASK_PROCESS_MARKERS and value != _BLOCKED_DATABASE
+    }
+    if _in_task_process():
+        env.update(_connections_for_agent(conn_ids, env))
     env["_AIRFLOW_PROCESS_CONTEXT"] = "server"
     return env
+
+
+def _connections_for_agent(conn_ids: Sequence[str], env: dict[str, str]) -> dict[str, str]:
+    from secoda_listener.delivery.secoda_connection import connection_env_value, get_airflow_connection
+
+    handed: dict[str, str] = {}
+    for conn_id in dict.fromkeys(conn_ids):
+        name = f"AIRFLOW_CONN_{conn_id.upper()}"
+        if name in env:
+            continue  # the deployment defines it in the environment already
+        try:
+            handed[name] = connection_env_value(get_airflow_connection(conn_id))
+        except Exception as exc:  # noqa: BLE001 - the agent then says what is missing, once
+            log.debug("secoda-listener: connection %r not handed to the agent: %s", conn_id, exc)
+    return handed
 
 
 class _PassClock:

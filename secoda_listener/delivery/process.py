@@ -154,24 +154,27 @@ class Moment(enum.Enum):
 AGENT_DELIVERS = "left to the delivery agent"
 
 
-def _agent_delivers() -> bool:
+def _agent_delivers(conn_id: str | None) -> bool:
     if conf.delivery() != "agent":
         return False
     from secoda_listener.delivery import agent
 
     box = get_outbox()
-    return not box.holding() and agent.ensure_running(box.spool_dir)
+    return not box.holding() and agent.ensure_running(box.spool_dir, conn_ids=(conn_id,) if conn_id else ())
 
 
-def hand_off(moment: Moment) -> str:
+def hand_off(moment: Moment, conn_id: str | None = None) -> str:
     """Make sure what this process put gets delivered; a few words for the log. Never raises.
+
+    ``conn_id``: the connection the records just put name (an agent this starts
+    from an Airflow 3 task process is given it: it could not read it itself).
 
     In agent mode this is a lock probe (microseconds) and at most once per agent
     lifetime the start of one: nothing here waits on Secoda.
     """
     global _pending
     try:
-        if _agent_delivers():
+        if _agent_delivers(conn_id):
             _pending = 0  # nothing is owed at exit: the agent has it on disk
             return AGENT_DELIVERS
     except Exception as exc:  # noqa: BLE001 - fall back to delivering ourselves, never fail a hook

@@ -48,6 +48,20 @@ def get_airflow_connection(conn_id: str) -> Any:
     raise ConnectionNotFound(f"the Airflow connection {conn_id!r} was not found ({', '.join(errors)})")
 
 
+def connection_env_value(connection: Any) -> str:
+    """``connection`` in the JSON form Airflow reads from an ``AIRFLOW_CONN_<ID>`` variable."""
+    fields = {
+        "conn_type": getattr(connection, "conn_type", None),
+        "host": getattr(connection, "host", None),
+        "login": getattr(connection, "login", None),
+        "password": getattr(connection, "password", None),
+        "schema": getattr(connection, "schema", None),
+        "port": getattr(connection, "port", None),
+        "extra": connection_extras(connection) or None,
+    }
+    return json.dumps({key: value for key, value in fields.items() if value not in (None, "")})
+
+
 def connection_extras(connection: Any) -> dict[str, Any]:
     try:
         extra = connection.extra_dejson

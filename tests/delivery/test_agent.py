@@ -7,6 +7,7 @@ over real HTTP; waits are bounded waits on conditions, never assertions on durat
 from __future__ import annotations
 
 import collections
+import json
 import os
 import subprocess
 import sys
@@ -166,6 +167,54 @@ def test_the_agent_is_not_started_as_an_airflow_task_process(monkeypatch: pytest
     assert env["_AIRFLOW_PROCESS_CONTEXT"] == "server"
     assert "_AIRFLOW_FORK_EXEC" not in env
     assert env["AIRFLOW_CONN_X"] == "kept"
+
+
+def test_an_agent_started_by_a_task_process_is_handed_its_connection_and_not_the_blocked_database(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The bug test_paths.py found: with the connection in the metadata database (as Secoda's
+    docs have users create it), an agent an Airflow 3 task process started inherited
+    ``airflow-db-not-allowed:///`` and found no connection; its events stayed spooled."""
+    from airflow.models.connection import Connection
+
+    from secoda_listener.delivery import secoda_connection
+
+    handed_to_the_task = Connection(
+        conn_id="secoda_default",
+        conn_type="secoda",
+        host="https://api.secoda.co/api/v1/",
+        password="k-123",
+        extra=json.dumps({"integration_id": "it-9"}),
+    )
+    asked: list[str] = []
+
+    def from_supervisor(conn_id: str) -> Connection:
+        asked.append(conn_id)
+        return handed_to_the_task
+
+    monkeypatch.setattr(secoda_connection, "get_airflow_connection", from_supervisor)
+    monkeypatch.setenv("_AIRFLOW_PROCESS_CONTEXT", "client")
+    monkeypatch.setenv("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "airflow-db-not-allowed:///")
+    monkeypatch.setenv("AIRFLOW_CONN_ALREADY_SET", "from-the-deployment")
+    monkeypatch.delenv("AIRFLOW_CONN_SECODA_DEFAULT", raising=False)
+
+    env = agent_module._agent_environment(["secoda_default", "already_set", "secoda_default"])
+    assert asked == ["secoda_default"]  # once, and not for what the environment has
+    assert json.loads(env["AIRFLOW_CONN_SECODA_DEFAULT"]) == {
+        "conn_type": "secoda",
+        "host": "https://api.secoda.co/api/v1/",
+        "password": "k-123",
+        "extra": {"integration_id": "it-9"},
+    }
+    assert env["AIRFLOW_CONN_ALREADY_SET"] == "from-the-deployment"
+    assert "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" not in env  # airflow.cfg's, not the task's blocked URL
+
+    # From a server-side process (scheduler, API server, Airflow 2) nothing is handed over:
+    # the agent reads connections itself, so a rotated key is picked up.
+    monkeypatch.delenv("_AIRFLOW_PROCESS_CONTEXT")
+    asked.clear()
+    assert "AIRFLOW_CONN_SECODA_DEFAULT" not in agent_module._agent_environment(["secoda_default"])
+    assert asked == []
 
 
 def test_ensure_running_never_raises(tmp_path: Path) -> None:
