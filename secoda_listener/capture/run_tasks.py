@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +36,13 @@ log = logging.getLogger(__name__)
 
 #: Seconds one read may take before the event goes out without the list.
 READ_TIMEOUT = 10.0
+
+#: A try in one of these has not ended. A run the scheduler ends has none left; a run
+#: set failed or success from outside (UI, REST API) fires its hook inside the
+#: transaction that goes on to end its tries, so they are read again, after these
+#: pauses (seconds), until none is left or the pauses run out.
+UNFINISHED = frozenset({"", "running", "queued", "scheduled", "deferred", "up_for_reschedule", "restarting"})
+REREAD_PAUSES = (0.25, 0.5, 1.0, 2.0)
 
 _QUERY = (
     "SELECT task_id, map_index, try_number, state, start_date, end_date FROM task_instance"
@@ -113,8 +121,15 @@ class _Read:
 class PendingReads:
     """The reads of this process still running; a forked child starts with none."""
 
-    def __init__(self, read: Callable[[str, str, int], RunTasks] = read_run_tasks) -> None:
+    def __init__(
+        self,
+        read: Callable[[str, str, int], RunTasks] = read_run_tasks,
+        pauses: tuple[float, ...] = REREAD_PAUSES,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._read = read
+        self._pauses = pauses
+        self._sleep = sleep
         self._pending: set[_Read] = set()
         self._lock = threading.Lock()
 
@@ -136,7 +151,12 @@ class PendingReads:
 
         def read() -> None:
             try:
-                outcome["found"] = self._read(dag_id, run_id, limit)
+                outcome["found"] = found = self._read(dag_id, run_id, limit)
+                for pause in self._pauses:
+                    if not any((t.state or "") in UNFINISHED for t in found.task_instances):
+                        break
+                    self._sleep(pause)
+                    outcome["found"] = found = self._read(dag_id, run_id, limit)
             except Exception as exc:  # noqa: BLE001 - the event goes out without the list
                 warn_once(
                     log,
@@ -163,8 +183,6 @@ class PendingReads:
 
     def settle(self, timeout: float) -> None:
         """Wait up to ``timeout`` s for pending reads; finish the rest without their list."""
-        import time
-
         deadline = time.monotonic() + max(0.0, timeout)
         with self._lock:
             pending = list(self._pending)

@@ -105,6 +105,25 @@ def test_a_pending_read_finishes_its_event_once_with_the_list() -> None:
     assert reads.count() == 0
 
 
+def test_tries_not_ended_yet_are_read_again_until_they_have() -> None:
+    """A run marked failed through the API: its hook fires before its running tries are ended."""
+    running = RunTasks((RunTaskInstance("t", -1, 1, "running", None, None),))
+    ended = RunTasks((RunTaskInstance("t", -1, 1, "failed", None, "e"),))
+    answers = [running, running, ended]
+    pauses: list[float] = []
+    reads = PendingReads(read=lambda *query: answers.pop(0), pauses=(0.1, 0.2, 0.4, 0.8), sleep=pauses.append)
+    finished = Finished()
+    reads.start("d", "r1", 10, finished)
+    assert finished.called.wait(WAIT)
+    assert finished.calls == [ended] and pauses == [0.1, 0.2]  # read three times, then done
+
+    still_running = PendingReads(read=lambda *query: running, pauses=(0.1, 0.2), sleep=lambda s: None)
+    finished = Finished()
+    still_running.start("d", "r1", 10, finished)
+    assert finished.called.wait(WAIT)
+    assert finished.calls == [running]  # the pauses ran out: what the database had then
+
+
 def test_a_failing_read_finishes_the_event_without_the_list_and_warns(caplog) -> None:
     def broken(dag_id: str, run_id: str, limit: int) -> RunTasks:
         raise RuntimeError("database went away")

@@ -13,6 +13,8 @@ They import nothing from secoda_listener. One DAG per path, one or two tasks eac
   refused/secoda_paths_end_from_trigger.py: Airflow refuses that file when any listener is installed.)
 * ``secoda_paths_marked``: ``long_sleep`` runs until the test marks it success through the
   REST API (Airflow 3), after which its process is terminated.
+* ``secoda_paths_run_marked``: ``long_sleep`` runs until the test marks the whole DAG run
+  failed through the REST API (Airflow 3).
 """
 
 from __future__ import annotations
@@ -83,4 +85,7 @@ with _dag("secoda_paths_deferred"):
     TimeDeltaSensorAsync(task_id="wait_in_worker", delta=dt.timedelta(seconds=2))
 
 with _dag("secoda_paths_marked"):
+    PythonOperator(task_id="long_sleep", python_callable=_sleep_long)
+
+with _dag("secoda_paths_run_marked"):
     PythonOperator(task_id="long_sleep", python_callable=_sleep_long)

@@ -7,7 +7,7 @@ docs have users do it, the delivery agent (the default) sending to the local
 receiver. The DAGs of tests/dags/secoda_paths.py each take one path: a retry,
 a killed task process, a task that skips itself, a task the scheduler skips,
 mapped tries, a deferrable resumed in a worker, and (Airflow 3) a running try
-marked success through the REST API. A deferrable the triggerer finishes
+marked success and a running DAG run marked failed through the REST API. A deferrable the triggerer finishes
 itself (``end_from_trigger``) cannot exist beside any listener plugin: Airflow
 refuses its DAG file, which the last test shows.
 
@@ -38,7 +38,7 @@ from tests.support.airflow_services import AirflowServices, wait_for
 
 AIRFLOW3 = airflow_major() >= 3
 PREFIX = "secoda_paths_"
-DAGS = ["retry", "kill", "skip_self", "branch", "mapped", "deferred"] + (["marked"] if AIRFLOW3 else [])
+DAGS = ["retry", "kill", "skip_self", "branch", "mapped", "deferred"] + (["marked", "run_marked"] if AIRFLOW3 else [])
 DAG_IDS = [PREFIX + name for name in DAGS]
 TERMINAL = {"success", "failed"}
 AGENT_IDLE_TIMEOUT = 5
@@ -211,21 +211,24 @@ def paths(postgres, tmp_path_factory: pytest.TempPathFactory) -> PathRuns:
 
 
 def _mark_success_when_running(services: PathServices, receiver: Any) -> None:
-    """Wait for ``long_sleep`` to run and say so, then mark it success as a person in the UI would."""
-    dag_id = PREFIX + "marked"
+    """Wait for the two ``long_sleep`` tries to run and say so, then change their states from
+    outside as a person in the UI would: one try marked success, one DAG run marked failed."""
+    marked, run_marked = PREFIX + "marked", PREFIX + "run_marked"
 
     def running_reported() -> bool:
         services.check_alive()
-        return any(
-            isinstance(r.get("body"), dict)
-            and r["body"]["event_type"] == "task_running"
-            and r["body"]["dag"]["dag_id"] == dag_id
+        running = {
+            r["body"]["dag"]["dag_id"]
             for r in receiver.received()
-        )
+            if isinstance(r.get("body"), dict) and r["body"]["event_type"] == "task_running"
+        }
+        return {marked, run_marked} <= running
 
-    wait_for("long_sleep to report running", running_reported, 120, 0.25, services.tails)
-    run_id = services.dag_runs(dag_id)[0]["run_id"]
-    services.rest("PATCH", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/long_sleep", {"new_state": "success"})
+    wait_for("the long_sleep tries to report running", running_reported, 120, 0.25, services.tails)
+    run_id = services.dag_runs(marked)[0]["run_id"]
+    services.rest("PATCH", f"/api/v2/dags/{marked}/dagRuns/{run_id}/taskInstances/long_sleep", {"new_state": "success"})
+    run_id = services.dag_runs(run_marked)[0]["run_id"]
+    services.rest("PATCH", f"/api/v2/dags/{run_marked}/dagRuns/{run_id}", {"state": "failed"})
 
 
 # --- what every path shares ---------------------------------------------------------------
@@ -323,3 +326,13 @@ if AIRFLOW3:  # Airflow 2.10 runs here without its webserver, so without a REST 
             ("long_sleep", -1, 1): [("task_running", "running"), ("task_success", "success")]
         }
         assert paths.listed(dag_id) == {("long_sleep", -1): "success"}
+
+    def test_a_dag_run_marked_failed_through_the_api_ends_failed_once(paths: PathRuns) -> None:
+        dag_id = PREFIX + "run_marked"
+        # The API server states the run failed and its running try failed; the try's own
+        # process, terminated, agrees with the same ids: each event once.
+        assert paths.sequences(dag_id) == {
+            ("long_sleep", -1, 1): [("task_running", "running"), ("task_failed", "failed")]
+        }
+        assert paths.final_run_event(dag_id)["event_type"] == "dag_run_failed"
+        assert paths.listed(dag_id) == {("long_sleep", -1): "failed"}
