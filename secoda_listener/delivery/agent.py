@@ -100,7 +100,7 @@ class _Starter:
     """This process's view of the agent: when it last started one, and the child to reap."""
 
     def __init__(self) -> None:
-        self.started_at: dict[str, float] = {}
+        self.started: dict[str, tuple[float, subprocess.Popen[bytes]]] = {}  # spool dir -> (when, the agent)
         self.children: list[subprocess.Popen[bytes]] = []
 
     def reap(self) -> None:
@@ -138,11 +138,12 @@ def ensure_running(
             return True
         key = str(directory)
         now = monotonic()
-        started = _starter.started_at.get(key)
-        if started is not None and now - started < START_GRACE:
-            return True  # ours is still starting up
-        _starter.children.append(_spawn(directory, conn_ids))
-        _starter.started_at[key] = now
+        started = _starter.started.get(key)
+        if started is not None and now - started[0] < START_GRACE and started[1].poll() is None:
+            return True  # ours is still starting up (one that already exited is started again)
+        child = _spawn(directory, conn_ids)
+        _starter.children.append(child)
+        _starter.started[key] = (now, child)
         return True
     except Exception as exc:  # noqa: BLE001 - never fail a hook: the caller delivers itself instead
         log.debug("secoda-listener: cannot start the delivery agent for %s: %s", directory, exc)
@@ -278,6 +279,7 @@ class Agent:
         write_atomic(self.directory / STATE_FILE, json.dumps(state).encode())
 
     def _loop(self) -> None:
+        from secoda_listener.delivery.backoff import BackoffPolicy, SharedBackoff
         from secoda_listener.delivery.process import cached_endpoint
         from secoda_listener.delivery.sender import Sender
         from secoda_listener.delivery.spool import MIB, Spool
@@ -289,8 +291,17 @@ class Agent:
             max_files=conf.spool_max_files(),
             fsync=conf.spool_fsync(),
         )
+        # Retries at most RETRY_CAP apart (unless Secoda's Retry-After asks for longer), and
+        # a back-off slept inside a pass ends early when a stop is asked.
+        backoff = SharedBackoff(spool.backoff_path, BackoffPolicy(cap=RETRY_CAP))
         sender = Sender(
-            spool, cached_endpoint, Transport(), request_timeout=conf.request_timeout(), monotonic=self._clock
+            spool,
+            cached_endpoint,
+            Transport(),
+            backoff=backoff,
+            request_timeout=conf.request_timeout(),
+            sleep=self._pause,
+            monotonic=self._clock,
         )
         last_progress = time.monotonic()
         while not self._clock.stopping and self.directory.is_dir():
@@ -320,6 +331,12 @@ class Agent:
         now = time.time()
         ahead = [entry.until - now for entry in backoff.entries().values() if entry.until > now]
         return max(POLL_INTERVAL, min(min(ahead, default=RETRY_CAP), RETRY_CAP))
+
+    def _pause(self, seconds: float) -> None:
+        """The sender's sleep: ``seconds``, or until a stop is asked."""
+        deadline = time.monotonic() + seconds
+        while not self._clock.stopping and time.monotonic() < deadline:
+            self._sleep(min(POLL_INTERVAL, max(0.0, deadline - time.monotonic())))
 
     def _wait_for_events(self, timeout: float) -> None:
         """Return when ``new/`` changes, a stop is asked, or ``timeout`` passes."""

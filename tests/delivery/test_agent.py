@@ -217,6 +217,38 @@ def test_an_agent_started_by_a_task_process_is_handed_its_connection_and_not_the
     assert asked == []
 
 
+def test_a_stop_ends_a_back_off_the_agent_is_waiting_out(spool_dir: Path, receiver: Any) -> None:
+    """Secoda asks for 100 s (Retry-After): the agent waits it out inside its pass, but a
+    SIGTERM (stop) must not wait with it."""
+    _spool(spool_dir, 1)
+    receiver.add_fault(status=503, retry_after=100, times=10)
+    agent = Agent(spool_dir, idle_timeout=300)
+    thread, _ = _run_in_thread(agent)
+    _wait_for("Secoda's first refusal", lambda: receiver.attempts >= 1)
+    agent.stop()
+    thread.join(30)  # far less than the 100 s asked for
+    assert not thread.is_alive()
+    assert Spool(spool_dir).count_pending() == 1  # released, kept for the next agent
+
+
+def test_an_agent_that_exited_soon_after_its_start_is_started_again(
+    spool_dir: Path, receiver: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within START_GRACE a starter trusts the agent it started to be coming up, but not
+    once that agent has exited: an event spooled then would wait for the next hook."""
+    monkeypatch.setenv("AIRFLOW__SECODA__AGENT_IDLE_TIMEOUT", "0.2")
+    conf.reload()
+    _spool(spool_dir, 1)
+    assert ensure_running(spool_dir)
+    first = agent_module._starter.children[-1]
+    first.wait(120)  # delivered its one event and left, idle
+    spool = _spool(spool_dir, 0)
+    spool.write(spooled("late"))
+    assert ensure_running(spool_dir)
+    assert agent_module._starter.children[-1] is not first  # a new agent, within the grace
+    _wait_for("the late event", lambda: _ids(receiver) == {"ev-0": 1, "ev-late": 1})
+
+
 def test_ensure_running_never_raises(tmp_path: Path) -> None:
     missing = tmp_path / "no" / "such" / "spool"
     assert ensure_running(missing) is False
