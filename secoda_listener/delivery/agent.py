@@ -181,7 +181,17 @@ _BLOCKED_DATABASE = "airflow-db-not-allowed:///"
 
 
 def _in_task_process() -> bool:
-    return os.environ.get("_AIRFLOW_PROCESS_CONTEXT") == "client"
+    """Is this an Airflow 3 task (or trigger) process, which reads connections through a supervisor?
+
+    As Airflow itself tells: its task runner holds ``SUPERVISOR_COMMS``; trigger
+    runners say ``_AIRFLOW_PROCESS_CONTEXT=client``; both have the database blocked.
+    """
+    task_runner = sys.modules.get("airflow.sdk.execution_time.task_runner")
+    return (
+        getattr(task_runner, "SUPERVISOR_COMMS", None) is not None
+        or os.environ.get("_AIRFLOW_PROCESS_CONTEXT") == "client"
+        or os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN") == _BLOCKED_DATABASE
+    )
 
 
 def _agent_environment(conn_ids: Sequence[str] = ()) -> dict[str, str]:

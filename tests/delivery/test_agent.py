@@ -193,7 +193,8 @@ def test_an_agent_started_by_a_task_process_is_handed_its_connection_and_not_the
         return handed_to_the_task
 
     monkeypatch.setattr(secoda_connection, "get_airflow_connection", from_supervisor)
-    monkeypatch.setenv("_AIRFLOW_PROCESS_CONTEXT", "client")
+    # What a Celery worker's task process has: no process-context variable, the database blocked.
+    monkeypatch.delenv("_AIRFLOW_PROCESS_CONTEXT", raising=False)
     monkeypatch.setenv("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "airflow-db-not-allowed:///")
     monkeypatch.setenv("AIRFLOW_CONN_ALREADY_SET", "from-the-deployment")
     monkeypatch.delenv("AIRFLOW_CONN_SECODA_DEFAULT", raising=False)
@@ -211,7 +212,7 @@ def test_an_agent_started_by_a_task_process_is_handed_its_connection_and_not_the
 
     # From a server-side process (scheduler, API server, Airflow 2) nothing is handed over:
     # the agent reads connections itself, so a rotated key is picked up.
-    monkeypatch.delenv("_AIRFLOW_PROCESS_CONTEXT")
+    monkeypatch.setenv("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "postgresql://db/airflow")
     asked.clear()
     assert "AIRFLOW_CONN_SECODA_DEFAULT" not in agent_module._agent_environment(["secoda_default"])
     assert asked == []
