@@ -4,6 +4,8 @@ Airflow 3 runs a scheduler with the LocalExecutor, a DAG processor and an API
 server (whose execution API the task runners talk to); Airflow 2.10 runs the
 scheduler alone (it parses DAGs itself and its LocalExecutor forks the task
 processes). The metadata database is Postgres: the LocalExecutor refuses SQLite.
+With ``executor="CeleryExecutor"`` an ``airflow celery worker`` runs beside them
+and runs the tasks instead (the broker and result backend come in ``extra_env``).
 
 Every service starts in a session of its own and writes its output to a log
 file. Stopping a service sends SIGTERM to every process group of its session
@@ -164,6 +166,9 @@ class AirflowServices:
     psql: Callable[[str], str]
     services: list[Service] = attrs.Factory(list)
     api_port: int | None = None
+    executor: str = "LocalExecutor"
+    #: Environment of one service only, on top of ``extra_env`` (a worker as if on a host of its own).
+    service_env: dict[str, dict[str, str]] = attrs.Factory(dict)
 
     @classmethod
     def create(
@@ -173,11 +178,12 @@ class AirflowServices:
         psql: Callable[[str], str],
         logs_dir: Path,
         extra_env: Mapping[str, str] | None = None,
+        executor: str = "LocalExecutor",
     ) -> AirflowServices:
         """``db_uri`` is a SQLAlchemy URL of an empty Postgres database; ``psql(sql)`` queries it."""
         env = {
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": db_uri,
-            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__EXECUTOR": executor,
             "AIRFLOW__CORE__PARALLELISM": "8",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
             "AIRFLOW__CORE__FERNET_KEY": "",
@@ -203,7 +209,7 @@ class AirflowServices:
             )
         env.update(extra_env or {})
         logs_dir.mkdir(parents=True, exist_ok=True)
-        return cls(home=home, extra_env=env, logs_dir=logs_dir, psql=psql, api_port=api_port)
+        return cls(home=home, extra_env=env, logs_dir=logs_dir, psql=psql, api_port=api_port, executor=executor)
 
     # --- the CLI ---------------------------------------------------------------------
 
@@ -248,6 +254,18 @@ class AirflowServices:
 
     def _commands(self) -> list[tuple[str, list[str]]]:
         airflow = str(BIN / "airflow")
+        if self.executor == "CeleryExecutor":
+            # Task logs are read from the shared log folder: no log server. One worker, so no
+            # start-up sync with other workers (mingle) and no gossip.
+            worker = [airflow, "celery", "worker", "--skip-serve-logs", "--without-mingle", "--without-gossip"]
+            if airflow_major() < 3:
+                # The Celery provider of Airflow 2.10's time passes Celery `--hostname None` unless
+                # one is given, which the click of today no longer takes for "the default".
+                worker += ["--celery-hostname", "celery-worker@%h"]
+            return [*self._airflow_commands(airflow), ("celery-worker", worker)]
+        return self._airflow_commands(airflow)
+
+    def _airflow_commands(self, airflow: str) -> list[tuple[str, list[str]]]:
         if airflow_major() >= 3:
             return [
                 (
@@ -273,7 +291,8 @@ class AirflowServices:
     def start(self) -> None:
         env = self.env()
         for name, argv in self._commands():
-            self.services.append(Service(name, argv, self.logs_dir / f"{name}.log").start(env, self.home.path))
+            service = Service(name, argv, self.logs_dir / f"{name}.log")
+            self.services.append(service.start({**env, **self.service_env.get(name, {})}, self.home.path))
         if self.api_port is not None:
             wait_for(
                 "the execution API to answer", self._execution_api_healthy, timeout=90, interval=0.5, explain=self.tails
@@ -296,9 +315,11 @@ class AirflowServices:
             raise RuntimeError(f"Airflow service(s) exited: {', '.join(dead)}\n{self.tails()}")
 
     def stop(self) -> dict[str, list[int]]:
-        """Stop the scheduler first (it owns the executor), the API server last; name -> survivors."""
+        """Stop the scheduler first (it owns the executor), then the Celery worker, the API
+        server last (a task's supervisor reports to it); name -> survivors."""
         survivors = {}
-        for service in sorted(self.services, key=lambda s: {"scheduler": 0, "dag-processor": 1}.get(s.name, 2)):
+        order = {"scheduler": 0, "celery-worker": 1, "dag-processor": 2}
+        for service in sorted(self.services, key=lambda s: order.get(s.name, 3)):
             survivors[service.name] = service.stop()
         return survivors
 
