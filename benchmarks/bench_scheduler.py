@@ -199,19 +199,7 @@ class Deployment:
     def up(self) -> None:
         self.services.migrate()
         # As Secoda's documentation has users do it: a connection in the metadata database.
-        self.services.cli_ok(
-            "connections",
-            "add",
-            "secoda_default",
-            "--conn-type",
-            "secoda",
-            "--conn-host",
-            self.receiver.url,
-            "--conn-password",
-            API_KEY,
-            "--conn-extra",
-            json.dumps({"integration_id": INTEGRATION_ID}),
-        )
+        self.services.add_secoda_connection(self.receiver.url, API_KEY, INTEGRATION_ID)
         self.services.start()
 
         def parsed() -> bool:

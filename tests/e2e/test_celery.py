@@ -61,7 +61,7 @@ import pytest
 
 from tests.conftest import API_KEY
 from tests.support.airflow_home import TEST_DAGS, AirflowHome, airflow_major
-from tests.support.airflow_services import AirflowServices, session_members, task_logs, wait_for
+from tests.support.airflow_services import AirflowServices, plugin_warnings, session_members, task_logs, wait_for
 from tests.support.broker import RedisBroker
 
 SUCCESS_DAG = "secoda_celery_success"
@@ -275,19 +275,7 @@ def celery_runs(postgres, tmp_path_factory: pytest.TempPathFactory) -> CeleryRun
             )
             services.service_env["celery-worker"] = {"AIRFLOW__SECODA__SPOOL_DIR": str(worker_spool)}
             services.migrate()
-            services.cli_ok(
-                "connections",
-                "add",
-                "secoda_default",
-                "--conn-type",
-                "secoda",
-                "--conn-host",
-                receiver.url,
-                "--conn-password",
-                API_KEY,
-                "--conn-extra",
-                json.dumps({"integration_id": "it-1"}),
-            )
+            services.add_secoda_connection(receiver.url, API_KEY)
             try:
                 services.start()
 
@@ -456,12 +444,7 @@ def test_the_plugin_warned_about_nothing(celery_runs: CeleryRuns):
     for dag_id in DAG_OUTCOME:
         texts += task_logs(celery_runs.home, dag_id).values()
     texts += [celery_runs.agent_log(spool) for spool in celery_runs.spools().values()]
-    warnings = [
-        line
-        for text in texts
-        for line in text.splitlines()
-        if "secoda-listener" in line and re.search(r'WARNING|ERROR|\[warning|\[error|"level": ?"(warning|error)"', line)
-    ]
+    warnings = plugin_warnings(texts)
     assert warnings == [], "\n".join(warnings)
 
 

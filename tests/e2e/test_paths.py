@@ -151,19 +151,7 @@ def paths(postgres, tmp_path_factory: pytest.TempPathFactory) -> PathRuns:
         )
         services.migrate()
         # As Secoda's documentation has users do it: a connection in the metadata database.
-        services.cli_ok(
-            "connections",
-            "add",
-            "secoda_default",
-            "--conn-type",
-            "secoda",
-            "--conn-host",
-            receiver.url,
-            "--conn-password",
-            API_KEY,
-            "--conn-extra",
-            json.dumps({"integration_id": "it-1"}),
-        )
+        services.add_secoda_connection(receiver.url, API_KEY)
         try:
             services.start()
             wait_for(

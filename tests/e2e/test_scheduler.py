@@ -30,7 +30,7 @@ import pytest
 
 from tests.conftest import API_KEY
 from tests.support.airflow_home import TEST_DAGS, AirflowHome, airflow_major, secoda_connection
-from tests.support.airflow_services import AirflowServices, log_messages, task_logs, wait_for
+from tests.support.airflow_services import AirflowServices, log_messages, plugin_warnings, task_logs, wait_for
 
 SUCCESS_DAG = "secoda_sched_success"
 FAILURE_DAG = "secoda_sched_failure"
@@ -254,12 +254,7 @@ def test_the_plugin_warned_about_nothing(scheduled: ScheduledRuns):
     texts = list(scheduled.logs.values())
     for dag_id in DAG_OUTCOME:
         texts += task_logs(scheduled.home, dag_id).values()
-    warnings = [
-        line
-        for text in texts
-        for line in text.splitlines()
-        if "secoda-listener" in line and re.search(r'WARNING|ERROR|\[warning|\[error|"level": ?"(warning|error)"', line)
-    ]
+    warnings = plugin_warnings(texts)
     assert warnings == [], "\n".join(warnings)
 
 

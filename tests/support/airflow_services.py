@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -250,6 +251,22 @@ class AirflowServices:
     def migrate(self) -> None:
         self.cli_ok("db", "migrate", timeout=240)
 
+    def add_secoda_connection(self, host: str, api_key: str, integration_id: str = "it-1") -> None:
+        """``secoda_default`` in the metadata database, created as Secoda's documentation has users do it."""
+        self.cli_ok(
+            "connections",
+            "add",
+            "secoda_default",
+            "--conn-type",
+            "secoda",
+            "--conn-host",
+            host,
+            "--conn-password",
+            api_key,
+            "--conn-extra",
+            json.dumps({"integration_id": integration_id}),
+        )
+
     # --- the services ----------------------------------------------------------------
 
     def _commands(self) -> list[tuple[str, list[str]]]:
@@ -367,6 +384,20 @@ def task_logs(home: Path, dag_id: str) -> dict[str, str]:
             key = task_part.removeprefix("task_id=")
             logs[key] = logs.get(key, "") + path.read_text(errors="replace")
     return logs
+
+
+#: A line the plugin logged at warning or error level: Airflow 2 text, Airflow 3 structlog or JSON.
+_PLUGIN_PROBLEM = re.compile(r'WARNING|ERROR|\[warning|\[error|"level": ?"(warning|error)"')
+
+
+def plugin_warnings(texts: Iterable[str]) -> list[str]:
+    """The lines of ``texts`` (service, task and agent logs) in which secoda-listener warned or erred."""
+    return [
+        line
+        for text in texts
+        for line in text.splitlines()
+        if "secoda-listener" in line and _PLUGIN_PROBLEM.search(line)
+    ]
 
 
 def log_messages(text: str) -> list[str]:
