@@ -15,6 +15,7 @@ the event, never an exception.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from secoda_listener.event.model import DagBlock, DagRunBlock, TaskInstanceBlock, date_text
@@ -186,6 +187,13 @@ def is_resuming_from_deferral(task_instance: Any) -> bool:
         return True
     context = getattr(task_instance, "_ti_context_from_server", None)
     return bool(getattr(context, "next_method", None))
+
+
+def is_airflow_job(component: Any) -> bool:
+    """Is ``on_starting``'s component one of Airflow's jobs (scheduler, triggerer, task job...)?"""
+    job_module = sys.modules.get("airflow.jobs.job")
+    job_class = getattr(job_module, "Job", None)
+    return isinstance(job_class, type) and isinstance(component, job_class)
 
 
 #: What a person or the API can set a running try to that is not a failure.

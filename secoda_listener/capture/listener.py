@@ -216,6 +216,15 @@ def _put_dag_run_event(event: ev.Event, conn_id: str) -> None:
     log.debug("secoda-listener: %s event %s %s; %s", event.event_type, event.event_id, placed, handed)
 
 
+def _preload_task_path() -> None:
+    """Import the modules a task's hooks use (not the sending half, nor users' extractors)."""
+    if not conf.enabled():
+        return
+    from secoda_listener.delivery import agent, process  # noqa: F401 - imported for forks to inherit
+    from secoda_listener.event import redact  # noqa: F401
+    from secoda_listener.extractors import bash, manager, sql_operators  # noqa: F401
+
+
 class SecodaListener:
     """The object registered with Airflow's listener manager."""
 
@@ -255,6 +264,16 @@ class SecodaListener:
     @_guarded
     def on_dag_run_failed(self, dag_run: Any, msg: str) -> None:
         _report_dag_run(dag_run, ev.DAG_RUN_FAILED)
+
+    @hookimpl
+    @_guarded
+    def on_starting(self, component: Any) -> None:
+        # A scheduler (or another Airflow job) is starting: it forks the processes tasks
+        # run in (LocalExecutor workers, then each task's own process), and a fork
+        # inherits what its parent imported. Importing the task hook's path here, once,
+        # spares every task process that cost at its first hook.
+        if facts.is_airflow_job(component):
+            _preload_task_path()
 
     @hookimpl
     @_guarded

@@ -400,3 +400,29 @@ def test_with_the_agent_a_task_process_never_imports_the_sending_half(agent_conf
     assert imported.isdisjoint(_DELIVERY_ONLY), sorted(imported & set(_DELIVERY_ONLY))
     assert not any(m == "secoda_listener.sql" or m.startswith("secoda_listener.sql.") for m in imported)
     _wait_for(lambda: _spooled(agent_configured) == [], timeout=60)  # and the agent delivered both
+
+
+def test_an_airflow_job_starting_imports_the_task_path_for_the_processes_it_forks() -> None:
+    """The scheduler's LocalExecutor forks workers, which fork each task's process: what the
+    scheduler imported at its start, no task process imports again at its first hook."""
+    child = textwrap.dedent(
+        """
+        import sys
+        from airflow.jobs.job import Job
+        from secoda_listener.capture.listener import listener
+
+        path = ("secoda_listener.delivery.process", "secoda_listener.event.redact", "secoda_listener.extractors.bash")
+        listener.on_starting(component=object())  # not a job: nothing
+        before = [m for m in path if m in sys.modules]
+        listener.on_starting(component=Job())
+        after = [m for m in path if m in sys.modules]
+        print(before, after, "requests" in sys.modules and "secoda_listener.delivery.transport" in sys.modules)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", child], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    # Before: none of it; after: all of it; the sending half (requests, transport) still not.
+    assert done.stdout.strip().splitlines()[-1] == (
+        "[] ['secoda_listener.delivery.process', 'secoda_listener.event.redact', "
+        "'secoda_listener.extractors.bash'] False"
+    )
