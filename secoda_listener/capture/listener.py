@@ -217,12 +217,15 @@ def _put_dag_run_event(event: ev.Event, conn_id: str) -> None:
 
 
 def _preload_task_path() -> None:
-    """Import the modules a task's hooks use (not the sending half, nor users' extractors)."""
+    """Import the modules a task's hooks use and find the extractors' entry points (not the
+    sending half; users' extractors are imported where they run, in task processes)."""
     if not conf.enabled():
         return
     from secoda_listener.delivery import agent, process  # noqa: F401 - imported for forks to inherit
     from secoda_listener.event import redact  # noqa: F401
-    from secoda_listener.extractors import bash, manager, sql_operators  # noqa: F401
+    from secoda_listener.extractors import bash, manager, registry, sql_operators  # noqa: F401
+
+    registry.discover_entry_points()
 
 
 class SecodaListener:

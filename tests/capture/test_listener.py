@@ -416,6 +416,8 @@ def test_an_airflow_job_starting_imports_the_task_path_for_the_processes_it_fork
         before = [m for m in path if m in sys.modules]
         listener.on_starting(component=Job())
         after = [m for m in path if m in sys.modules]
+        from secoda_listener.extractors import registry
+        assert registry._discovered is not None  # entry points read: forks do not scan again
         print(before, after, "requests" in sys.modules and "secoda_listener.delivery.transport" in sys.modules)
         """
     )

@@ -298,3 +298,22 @@ def test_the_python_3_9_branch_loads_each_extractor_once(
     warnings = [r.getMessage() for r in caplog.records if "acme_lineage_plugin:Missing" in r.getMessage()]
     assert len(warnings) == 1, warnings
     assert outputs(LadderOperator(task_id="ladder", bash_command="true")) == ["2-entry-point"]
+
+
+BASH = "secoda_listener.extractors.bash:BashExtractor"
+
+
+def test_entry_points_discovered_ahead_are_read_from_the_snapshot(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An Airflow job discovers them at its start; the task processes it forks do not scan again."""
+    monkeypatch.setattr(registry_module, "_discovered", None)
+    monkeypatch.setattr(registry_module, "_entry_points", lambda: iter([("mine", BASH)]))
+    registry_module.discover_entry_points()
+
+    def no_scan() -> Any:
+        raise AssertionError("scanned the distributions again")
+
+    monkeypatch.setattr(registry_module, "_entry_points", no_scan)
+    registered, problems = registry_module.load_all()
+    entry = [r for r in registered if r.origin is Origin.ENTRY_POINT]
+    assert [(r.path, r.detail) for r in entry] == [(BASH, "secoda_listener.extractors:mine")]
+    assert problems == []
