@@ -11,7 +11,7 @@ as an environment variable. Delivery is the default, the agent
 of its own: its task processes start their own agent, exactly as on a worker
 host in production, instead of riding on the one the scheduler started.
 
-One module fixture brings it all up; the DAGs (tests/dags/secoda_celery.py)
+One module fixture brings it all up; the DAGs (tests/dags/deployed/secoda_celery.py)
 run once each as soon as the scheduler has them. It waits (bounded) for the
 runs to end and the events to arrive, stops everything, waits for the agents to
 leave, then the tests check what the receiver got, per try (ordered by
@@ -60,7 +60,7 @@ import attrs
 import pytest
 
 from tests.conftest import API_KEY
-from tests.support.airflow_home import TEST_DAGS, AirflowHome, airflow_major
+from tests.support.airflow_home import DEPLOYED_DAGS, AirflowHome, airflow_major
 from tests.support.airflow_services import AirflowServices, plugin_warnings, session_members, task_logs, wait_for
 from tests.support.broker import RedisBroker
 
@@ -251,7 +251,7 @@ def celery_runs(postgres, tmp_path_factory: pytest.TempPathFactory) -> CeleryRun
     root = tmp_path_factory.mktemp("celery")
     dags = root / "dags"
     dags.mkdir()
-    shutil.copy(TEST_DAGS / "secoda_celery.py", dags / "secoda_celery.py")
+    shutil.copy(DEPLOYED_DAGS / "secoda_celery.py", dags / "secoda_celery.py")
     home = AirflowHome(path=root / "airflow_home", dags_folder=dags)
     home.path.mkdir()
     spool = root / "spool"

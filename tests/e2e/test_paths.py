@@ -4,7 +4,7 @@ One LocalExecutor deployment (Postgres, a triggerer; on Airflow 3 the DAG
 processor and the API server with its REST API), the Secoda connection
 created in the metadata database with ``airflow connections add`` as Secoda's
 docs have users do it, the delivery agent (the default) sending to the local
-receiver. The DAGs of tests/dags/secoda_paths.py each take one path: a retry,
+receiver. The DAGs of tests/dags/deployed/secoda_paths.py each take one path: a retry,
 a killed task process, a task that skips itself, a task the scheduler skips,
 mapped tries, a deferrable resumed in a worker, and (Airflow 3) a running try
 marked success and a running DAG run marked failed through the REST API. A deferrable the triggerer finishes
@@ -36,7 +36,7 @@ import attrs
 import pytest
 
 from tests.conftest import API_KEY
-from tests.support.airflow_home import BIN, TEST_DAGS, AirflowHome, airflow_major
+from tests.support.airflow_home import BIN, DEPLOYED_DAGS, AirflowHome, airflow_major
 from tests.support.airflow_services import AirflowServices, wait_for
 
 AIRFLOW3 = airflow_major() >= 3
@@ -134,9 +134,8 @@ def paths(postgres, tmp_path_factory: pytest.TempPathFactory) -> PathRuns:
     root = tmp_path_factory.mktemp("paths")
     dags = root / "dags"
     dags.mkdir()
-    shutil.copy(TEST_DAGS / "secoda_paths.py", dags / "secoda_paths.py")
-    # Kept out of tests/dags itself, which every `dags test` home gets: Airflow refuses it.
-    shutil.copy(TEST_DAGS / "refused" / "secoda_paths_end_from_trigger.py", dags / "secoda_paths_end_from_trigger.py")
+    shutil.copy(DEPLOYED_DAGS / "secoda_paths.py", dags / "secoda_paths.py")
+    shutil.copy(DEPLOYED_DAGS / "secoda_paths_end_from_trigger.py", dags / "secoda_paths_end_from_trigger.py")
     home = AirflowHome(path=root / "airflow_home", dags_folder=dags)
     home.path.mkdir()
     database = f"airflow_paths_{secrets.token_hex(4)}"

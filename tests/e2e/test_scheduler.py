@@ -5,7 +5,7 @@ api-server`` (the execution API the task runners talk to); Airflow 2.10 runs
 ``airflow scheduler`` alone. Task events then come from real task processes
 (which on Airflow 3 end with ``os._exit``) and DAG-run events from the
 scheduler, exactly as in production; the plugin is loaded through its entry
-point and the DAG file (tests/dags/secoda_sched.py) knows nothing of it.
+point and the DAG file (tests/dags/deployed/secoda_sched.py) knows nothing of it.
 
 One module fixture brings the deployment up, runs three DAGs and tears it all
 down, once per delivery mode: ``inline`` (each task sends at its end, the
@@ -29,7 +29,7 @@ import attrs
 import pytest
 
 from tests.conftest import API_KEY
-from tests.support.airflow_home import TEST_DAGS, AirflowHome, airflow_major, secoda_connection
+from tests.support.airflow_home import DEPLOYED_DAGS, AirflowHome, airflow_major, secoda_connection
 from tests.support.airflow_services import AirflowServices, log_messages, plugin_warnings, task_logs, wait_for
 
 SUCCESS_DAG = "secoda_sched_success"
@@ -130,7 +130,7 @@ def scheduled(request, postgres, tmp_path_factory: pytest.TempPathFactory) -> Sc
     root = tmp_path_factory.mktemp("scheduler")
     dags = root / "dags"
     dags.mkdir()
-    shutil.copy(TEST_DAGS / "secoda_sched.py", dags / "secoda_sched.py")
+    shutil.copy(DEPLOYED_DAGS / "secoda_sched.py", dags / "secoda_sched.py")
     home = AirflowHome(path=root / "airflow_home", dags_folder=dags)
     home.path.mkdir()
     spool = root / "spool"

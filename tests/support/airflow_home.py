@@ -20,6 +20,9 @@ import attrs
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_DAGS = REPO / "dags_example"
 TEST_DAGS = REPO / "tests" / "dags"
+#: DAGs for the deployments under a real scheduler, each copied by its own test: kept out of
+#: TEST_DAGS' top level, which every `airflow dags test` home gets and parses whole.
+DEPLOYED_DAGS = TEST_DAGS / "deployed"
 BIN = Path(sys.executable).parent
 
 

@@ -10,7 +10,7 @@ They import nothing from secoda_listener. One DAG per path, one or two tasks eac
 * ``secoda_paths_mapped``: ``square`` mapped over three values.
 * ``secoda_paths_deferred``: ``wait_in_worker`` defers and comes back to a worker to finish.
   (A deferrable the triggerer finishes itself, ``end_from_trigger=True``, is in
-  refused/secoda_paths_end_from_trigger.py: Airflow refuses that file when any listener is installed.)
+  secoda_paths_end_from_trigger.py: Airflow refuses that file when any listener is installed.)
 * ``secoda_paths_marked``: ``long_sleep`` runs until the test marks it success through the
   REST API (Airflow 3), after which its process is terminated.
 * ``secoda_paths_run_marked``: ``long_sleep`` runs until the test marks the whole DAG run
