@@ -8,15 +8,18 @@ runs the same hooks inside real Airflow processes.
 from __future__ import annotations
 
 import ast
+import contextlib
 import datetime as dt
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import textwrap
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -284,7 +287,7 @@ def test_before_stopping_delivers_what_a_running_hook_left(configured: Path, rec
 
 
 @pytest.fixture
-def agent_configured(configured: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def agent_configured(configured: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("AIRFLOW__SECODA__DELIVERY", "agent")
     monkeypatch.setenv("AIRFLOW__SECODA__AGENT_IDLE_TIMEOUT", "3")  # the agent must not outlive the test
     conf.reload()
@@ -296,7 +299,16 @@ def agent_configured(configured: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     from secoda_listener.delivery.transport import Transport
 
     monkeypatch.setattr(Transport, "post", no_network_here)
-    return configured
+    yield configured
+    # An agent still retrying (its test failed, or it had not finished) must not outlive the
+    # test: once the receiver is gone it would retry for as long as its events wait.
+    from secoda_listener.delivery.agent import agent_running, agent_state
+
+    if agent_running(configured):
+        pid = agent_state(configured).get("pid")
+        if isinstance(pid, int):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGTERM)
 
 
 def test_with_the_agent_hooks_only_write_and_the_agent_delivers(agent_configured: Path, receiver: Any) -> None:
@@ -371,7 +383,7 @@ def test_the_skipped_hook_is_registered_exactly_where_airflow_has_it() -> None:
 _DELIVERY_ONLY = ("requests", "urllib3", "secoda_listener.delivery.transport", "secoda_listener.delivery.sender")
 
 
-def test_with_the_agent_a_task_process_never_imports_the_sending_half(agent_configured: Path) -> None:
+def test_with_the_agent_a_task_process_never_imports_the_sending_half(agent_configured: Path, receiver: Any) -> None:
     """Issue 11's start-of-task cost: these imports were most of the first hook's time."""
     child = textwrap.dedent(
         """
@@ -399,7 +411,8 @@ def test_with_the_agent_a_task_process_never_imports_the_sending_half(agent_conf
     assert "secoda_listener.delivery.spool" in imported  # the probe saw the hooks' own imports
     assert imported.isdisjoint(_DELIVERY_ONLY), sorted(imported & set(_DELIVERY_ONLY))
     assert not any(m == "secoda_listener.sql" or m.startswith("secoda_listener.sql.") for m in imported)
-    _wait_for(lambda: _spooled(agent_configured) == [], timeout=60)  # and the agent delivered both
+    # And the agent delivered both (new/ alone would look empty while it holds them in cur/).
+    _wait_for(lambda: len(receiver.received()) == 2, timeout=60)
 
 
 def test_an_airflow_job_starting_imports_the_task_path_for_the_processes_it_forks() -> None:
