@@ -356,6 +356,9 @@ def test_no_process_outlives_the_services(scheduled: ScheduledRuns):
     # Each service was found running in its own session (so the check below can see)...
     assert all(s.members_at_stop >= 1 for s in scheduled.services.services), scheduled.services.services
     # ...SIGTERM to every process group of those sessions was enough (no SIGKILL)...
-    assert [s.name for s in scheduled.services.services if s.forced] == [], scheduled.explain()
+    forced = [s for s in scheduled.services.services if s.forced]
+    assert forced == [], "\n".join(
+        f"{s.name} needed SIGKILL; its log ends:\n{scheduled.logs.get(s.name, '')[-4000:]}" for s in forced
+    )
     # ...and nothing is left.
     assert scheduled.survivors and all(pids == [] for pids in scheduled.survivors.values()), scheduled.survivors
