@@ -47,7 +47,6 @@ import argparse
 import contextlib
 import datetime
 import json
-import secrets
 import shutil
 import statistics
 import sys
@@ -163,12 +162,8 @@ class Deployment:
         self.work = work
         self.args = args
         self.postgres = LocalPostgres.start()
-        self.database = f"airflow_bench_{secrets.token_hex(4)}"
-        self.postgres.psql("postgres", f"CREATE DATABASE {self.database}")
-        db_uri = (
-            f"postgresql+psycopg2://{self.postgres.user}:{self.postgres.password}@127.0.0.1:"
-            f"{self.postgres.port}/{self.database}"
-        )
+        self.database = self.postgres.create_database("airflow_bench")
+        db_uri = f"postgresql+psycopg2://{self.postgres.credentials(self.database)}"
         dags = work / "dags"
         dags.mkdir()
         shutil.copy(DAG_FILE, dags / DAG_FILE.name)

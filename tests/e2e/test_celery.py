@@ -50,7 +50,6 @@ import contextlib
 import datetime as dt
 import json
 import re
-import secrets
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -257,9 +256,8 @@ def celery_runs(postgres, tmp_path_factory: pytest.TempPathFactory) -> CeleryRun
     spool = root / "spool"
     worker_spool = root / "worker_spool"
 
-    database = f"airflow_celery_{secrets.token_hex(4)}"
-    postgres.psql("postgres", f"CREATE DATABASE {database}")
-    credentials = f"{postgres.user}:{postgres.password}@127.0.0.1:{postgres.port}/{database}"
+    database = postgres.create_database("airflow_celery")
+    credentials = postgres.credentials(database)
 
     broker = RedisBroker.start(root / "broker")
     broker_survivors: list[int] = []

@@ -24,7 +24,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import json
-import secrets
 import shutil
 import subprocess
 import textwrap
@@ -138,9 +137,8 @@ def paths(postgres, tmp_path_factory: pytest.TempPathFactory) -> PathRuns:
     shutil.copy(DEPLOYED_DAGS / "secoda_paths_end_from_trigger.py", dags / "secoda_paths_end_from_trigger.py")
     home = AirflowHome(path=root / "airflow_home", dags_folder=dags)
     home.path.mkdir()
-    database = f"airflow_paths_{secrets.token_hex(4)}"
-    postgres.psql("postgres", f"CREATE DATABASE {database}")
-    db_uri = f"postgresql+psycopg2://{postgres.user}:{postgres.password}@127.0.0.1:{postgres.port}/{database}"
+    database = postgres.create_database("airflow_paths")
+    db_uri = f"postgresql+psycopg2://{postgres.credentials(database)}"
 
     with Receiver(store=root / "received.jsonl", api_key=API_KEY) as receiver:
         services = PathServices.create(

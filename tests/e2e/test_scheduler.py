@@ -20,7 +20,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import re
-import secrets
 import shutil
 from pathlib import Path
 from typing import Any
@@ -135,9 +134,8 @@ def scheduled(request, postgres, tmp_path_factory: pytest.TempPathFactory) -> Sc
     home.path.mkdir()
     spool = root / "spool"
 
-    database = f"airflow_sched_{secrets.token_hex(4)}"
-    postgres.psql("postgres", f"CREATE DATABASE {database}")
-    db_uri = f"postgresql+psycopg2://{postgres.user}:{postgres.password}@127.0.0.1:{postgres.port}/{database}"
+    database = postgres.create_database("airflow_sched")
+    db_uri = f"postgresql+psycopg2://{postgres.credentials(database)}"
 
     with Receiver(store=root / "received.jsonl", api_key=API_KEY) as receiver:
         services = AirflowServices.create(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -176,6 +177,16 @@ class LocalPostgres:
 
     def connection_uri(self) -> str:
         return f"postgresql://{self.user}:{self.password}@127.0.0.1:{self.port}/{self.database}"
+
+    def create_database(self, prefix: str) -> str:
+        """A new, empty database named ``<prefix>_<random>`` (an Airflow deployment's metadata DB); its name."""
+        database = f"{prefix}_{secrets.token_hex(4)}"
+        self.psql("postgres", f"CREATE DATABASE {database}")
+        return database
+
+    def credentials(self, database: str) -> str:
+        """``user:password@host:port/database``, for SQLAlchemy or Celery URLs of ``database``."""
+        return f"{self.user}:{self.password}@127.0.0.1:{self.port}/{database}"
 
     def stop(self) -> None:
         subprocess.run(
