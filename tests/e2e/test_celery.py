@@ -50,7 +50,6 @@ import contextlib
 import datetime as dt
 import json
 import re
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -248,11 +247,7 @@ def celery_runs(postgres, tmp_path_factory: pytest.TempPathFactory) -> CeleryRun
     from secoda_listener.testing.receiver import Receiver
 
     root = tmp_path_factory.mktemp("celery")
-    dags = root / "dags"
-    dags.mkdir()
-    shutil.copy(DEPLOYED_DAGS / "secoda_celery.py", dags / "secoda_celery.py")
-    home = AirflowHome(path=root / "airflow_home", dags_folder=dags)
-    home.path.mkdir()
+    home = AirflowHome.with_dags(root, DEPLOYED_DAGS / "secoda_celery.py")
     spool = root / "spool"
     worker_spool = root / "worker_spool"
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import json
-import shutil
 import subprocess
 import textwrap
 import urllib.request
@@ -131,12 +130,9 @@ def paths(postgres, tmp_path_factory: pytest.TempPathFactory) -> PathRuns:
     from secoda_listener.testing.receiver import Receiver
 
     root = tmp_path_factory.mktemp("paths")
-    dags = root / "dags"
-    dags.mkdir()
-    shutil.copy(DEPLOYED_DAGS / "secoda_paths.py", dags / "secoda_paths.py")
-    shutil.copy(DEPLOYED_DAGS / "secoda_paths_end_from_trigger.py", dags / "secoda_paths_end_from_trigger.py")
-    home = AirflowHome(path=root / "airflow_home", dags_folder=dags)
-    home.path.mkdir()
+    home = AirflowHome.with_dags(
+        root, DEPLOYED_DAGS / "secoda_paths.py", DEPLOYED_DAGS / "secoda_paths_end_from_trigger.py"
+    )
     database = postgres.create_database("airflow_paths")
     db_uri = f"postgresql+psycopg2://{postgres.credentials(database)}"
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -127,11 +126,7 @@ def scheduled(request, postgres, tmp_path_factory: pytest.TempPathFactory) -> Sc
     delivery = request.param
 
     root = tmp_path_factory.mktemp("scheduler")
-    dags = root / "dags"
-    dags.mkdir()
-    shutil.copy(DEPLOYED_DAGS / "secoda_sched.py", dags / "secoda_sched.py")
-    home = AirflowHome(path=root / "airflow_home", dags_folder=dags)
-    home.path.mkdir()
+    home = AirflowHome.with_dags(root, DEPLOYED_DAGS / "secoda_sched.py")
     spool = root / "spool"
 
     database = postgres.create_database("airflow_sched")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -45,6 +46,17 @@ class DagRun:
 class AirflowHome:
     path: Path
     dags_folder: Path
+
+    @classmethod
+    def with_dags(cls, root: Path, *dag_files: Path) -> AirflowHome:
+        """A fresh home under ``root`` whose DAG folder holds only ``dag_files`` (a deployment's)."""
+        dags = root / "dags"
+        dags.mkdir()
+        for dag_file in dag_files:
+            shutil.copy(dag_file, dags / dag_file.name)
+        home = cls(path=root / "airflow_home", dags_folder=dags)
+        home.path.mkdir()
+        return home
 
     def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
