@@ -3,16 +3,21 @@
     python benchmarks/bench_sql_lineage.py [--seconds 3]
 
 Prints Markdown table rows.  Accuracy is measured on the hand-written
-corpora, tests/sql/corpus.py, tests/sql/corpus_realistic.py and
-tests/sql/corpus_spec_audit.py (loaded by path by tests/sql/cases.py), each
-alone and together: exact match = a case's inputs and outputs both right;
-table-level F1 counts (role, table) pairs over all cases.  The huge inputs are
-those of the robustness tests (tests/sql/huge_inputs.py).
+corpora listed in tests/sql/cases.py (CORPORA: corpus.py, corpus_realistic.py,
+corpus_spec_audit.py and the one-dialect corpora corpus_bigquery.py,
+corpus_redshift.py, corpus_databricks.py, corpus_mysql.py), each alone and
+together: exact match = a case's inputs and outputs both right; table-level
+F1 counts (role, table) pairs over all cases.  Speed per corpus: each case is
+one call, timed alone, round after round for the corpus's share of
+``--seconds``: statements per second, median and p99 per call.  The huge
+inputs are those of the robustness tests (tests/sql/huge_inputs.py), also run
+in each dialect of sql-lineage-dialects.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -24,6 +29,9 @@ sys.path.insert(0, str(REPO))
 from secoda_listener.sql import TableName, extract_lineage  # noqa: E402
 from tests.sql.cases import CORPORA, load_corpus  # noqa: E402
 from tests.sql.huge_inputs import ADVERSARIAL, deep_subqueries, huge_insert, huge_script  # noqa: E402
+
+# The dialects of sql-lineage-dialects.md.
+NEW_DIALECTS = ("bigquery", "redshift", "databricks", "mysql")
 
 
 def accuracy(cases: list) -> tuple[float, float, float, float, list[str]]:
@@ -57,6 +65,22 @@ def throughput(statements: list[tuple[str, str]], seconds: float) -> float:
     return done / (time.perf_counter() - start)
 
 
+def per_call(cases: list, seconds: float) -> tuple[float, float, float]:
+    """Statements per second, median and p99 seconds per call, over rounds of ``cases``."""
+    calls = [(c.sql, c.dialect, c.default_database, c.default_schema) for c in cases]
+    times: list[float] = []
+    clock = time.perf_counter
+    deadline = clock() + seconds
+    while clock() < deadline or not times:
+        for sql, dialect, database, schema in calls:
+            start = clock()
+            extract_lineage(sql, dialect, database, schema)
+            times.append(clock() - start)
+    times.sort()
+    p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+    return len(times) / sum(times), statistics.median(times), p99
+
+
 def timed(make: Callable[[], str], dialect: str) -> tuple[float, int, int, int]:
     sql = make()
     start = time.perf_counter()
@@ -86,17 +110,30 @@ def main() -> int:
         print(f"| {label}: exact match (inputs and outputs) | {exact:.1%} |")
         print(f"| {label}: table-level precision / recall / F1 | {precision:.3f} / {recall:.3f} / {f1:.3f} |")
     print(f"| typical statements per second (1 process) | {rate:,.0f} |")
-    for label, make, dialect in (
-        ("1 MB INSERT..SELECT, 20,000 terms", huge_insert, "snowflake"),
-        ("5,000-statement script", huge_script, "postgres"),
-        ("500-deep nested subqueries", deep_subqueries, "postgres"),
+    for label, subset in corpora:
+        per_second, median, p99 = per_call(subset, args.seconds / len(corpora))
+        print(
+            f"| {label}: statements per second / median / p99 per statement | "
+            f"{per_second:,.0f} / {median * 1e3:.3f} ms / {p99 * 1e3:.3f} ms |"
+        )
+    for label, make, dialects in (
+        ("1 MB INSERT..SELECT, 20,000 terms", huge_insert, ("snowflake", *NEW_DIALECTS)),
+        ("5,000-statement script", huge_script, ("postgres", *NEW_DIALECTS)),
+        ("500-deep nested subqueries", deep_subqueries, ("postgres", *NEW_DIALECTS)),
     ):
-        seconds, size, tables, errors = timed(make, dialect)
-        print(f"| {label} ({size / 1e6:.2f} MB) | {seconds:.2f} s, {tables} tables, {errors} error notes |")
+        for dialect in dialects:
+            seconds, size, tables, errors = timed(make, dialect)
+            print(
+                f"| {label} ({size / 1e6:.2f} MB), {dialect} | {seconds:.2f} s, {tables} tables, {errors} error notes |"
+            )
     # The adversarial shapes of the robustness tests (which check their answers, not their time).
     for name, (sql, _) in sorted(ADVERSARIAL.items()):
         worst = max(timed(lambda sql=sql: sql, dialect)[0] for dialect in ("postgres", "snowflake"))
         print(f"| adversarial `{name}` ({len(sql) / 1e6:.2f} MB), slower of postgres/snowflake | {worst:.2f} s |")
+        worst = max(timed(lambda sql=sql: sql, dialect)[0] for dialect in NEW_DIALECTS)
+        print(
+            f"| adversarial `{name}` ({len(sql) / 1e6:.2f} MB), slowest of {'/'.join(NEW_DIALECTS)} | {worst:.2f} s |"
+        )
     if args.show_misses and misses:
         print("\nNot exactly right: " + ", ".join(misses))
     return 0

@@ -2,6 +2,9 @@
 
 secoda-listener lineage --dialect snowflake --default-database DB query.sql
 cat script.sql | secoda-listener lineage --dialect postgres
+secoda-listener lineage --dialect bigquery --default-database my-project --default-schema dataset q.sql
+
+Dialects: snowflake, postgres, bigquery, redshift, databricks, mysql, generic.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import argparse
 import json
 import sys
 
-DIALECT_CHOICES = ("snowflake", "postgres", "generic")
+DIALECT_CHOICES = ("snowflake", "postgres", "bigquery", "redshift", "databricks", "mysql", "generic")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -4,11 +4,14 @@ Snowflake ``COPY INTO <table> FROM <stage|url|(query over stage)>`` loads a
 table (output); ``COPY INTO <@stage|'url'> FROM <table|(query)>`` unloads
 (inputs only).  Postgres ``COPY t FROM ...`` loads t, ``COPY t TO ...`` and
 ``COPY (query) TO ...`` read.  Stages, files, STDIN/STDOUT and PROGRAM are
-never tables.
+never tables.  Redshift ``COPY t FROM 's3://...'`` is the Postgres form (t
+loaded).  Databricks ``COPY INTO t FROM 'path' | (SELECT ... FROM 'path')``
+loads t; with ``VALIDATE`` it only checks the files: no lineage.
 """
 
 from __future__ import annotations
 
+from secoda_listener.sql.names import DATABRICKS
 from secoda_listener.sql.query import paren, query_start, skip_stage
 from secoda_listener.sql.reader import Reader, Scope
 from secoda_listener.sql.tokens import AT, STRING
@@ -49,6 +52,8 @@ def _copy_into(r: Reader, k: int, j: int, scope: Scope | None) -> None:
             k = r.after(k, j) if r.is_p(k, "(") else k + 1
         _source(r, k + 1, j, scope)
         return
+    if r.dialect == DATABRICKS and _validates(r, k, j):
+        return
     parts, k = r.read_name(k, j)
     r.output(parts)
     if r.is_p(k, "(") and not query_start(r, k + 1, r.match[k]):
@@ -64,3 +69,15 @@ def _source(r: Reader, k: int, j: int, scope: Scope | None) -> None:
         paren(r, k, scope)
     elif r.toks[k].kind not in (AT, STRING):
         r.read_input(k, j, scope)
+
+
+def _validates(r: Reader, k: int, j: int) -> bool:
+    """A top-level ``VALIDATE`` (Databricks COPY INTO ... VALIDATE [ALL | n ROWS])."""
+    while k < j:
+        if r.is_p(k, "("):
+            k = r.after(k, j)
+            continue
+        if r.word(k) == "VALIDATE":
+            return True
+        k += 1
+    return False

@@ -1,13 +1,26 @@
-"""CREATE / DROP / ALTER / TRUNCATE / UNDROP / REFRESH for tables and views.
+"""CREATE / DROP / ALTER / TRUNCATE / UNDROP / REFRESH / RESTORE / CACHE for tables and views.
 
 Only table-like objects carry lineage; the same verbs on schemas, stages,
 sequences, functions and the like are recognised and ignored.  ALTER TABLE
-matters only when it renames, moves (SET SCHEMA), swaps or refreshes.
+matters only when it renames, moves (SET SCHEMA), swaps, refreshes or (Redshift
+``APPEND FROM``) moves rows.  Dialect forms: BigQuery ``CREATE SNAPSHOT TABLE``,
+``CREATE TABLE t COPY s``; Databricks/MySQL ``CREATE TABLE t [(cols)] SELECT``
+without AS, Databricks ``RESTORE`` and ``CACHE TABLE t AS query``; MySQL view
+prefixes (``ALGORITHM=``, ``DEFINER=``) and ``RENAME [TO|AS]``.
 """
 
 from __future__ import annotations
 
-from secoda_listener.sql.names import SNOWFLAKE, Identifier, TableName
+from secoda_listener.sql.names import (
+    BIGQUERY,
+    DATABRICKS,
+    MYSQL,
+    REDSHIFT,
+    SNOWFLAKE,
+    Identifier,
+    TableName,
+    cte_key,
+)
 from secoda_listener.sql.query import query, query_start
 from secoda_listener.sql.reader import Reader, Scope
 from secoda_listener.sql.tokens import OP
@@ -43,21 +56,38 @@ _CREATE_MODIFIERS = frozenset(
 )
 _KIND_MODIFIERS = frozenset({"MATERIALIZED", "DYNAMIC", "EXTERNAL", "FOREIGN", "ICEBERG", "HYBRID", "EVENT", "SECURE"})
 _TABLE_KINDS = frozenset({"TABLE", "VIEW"})
+# Modifiers only some engines have (kept out of the shared sets so other dialects read as before).
+_DIALECT_KINDS: dict[str, frozenset[str]] = {
+    BIGQUERY: frozenset({"SNAPSHOT"}),
+    DATABRICKS: frozenset({"STREAMING", "LIVE", "REFRESH"}),  # CREATE OR REFRESH STREAMING TABLE (DLT)
+}
+# Sources of a copy of a table: CREATE TABLE t LIKE|CLONE s (BigQuery also COPY s).
+_SOURCE_WORDS: dict[str, frozenset[str]] = {BIGQUERY: frozenset({"LIKE", "CLONE", "COPY"})}
+_DEFAULT_SOURCE_WORDS = frozenset({"LIKE", "CLONE"})
+# Engines where the query of CREATE TABLE may follow without AS.
+_BARE_QUERY = frozenset({DATABRICKS, MYSQL})
+# WITH that starts table or view options, not a query (Hive SERDEPROPERTIES, Databricks SCHEMA BINDING).
+_OPTION_WITH = frozenset({"SERDEPROPERTIES", "DBPROPERTIES", "SCHEMA", "CHECK", "NO", "DATA"})
+_MYSQL_VIEW_PREFIX = frozenset({"ALGORITHM", "DEFINER", "SQL"})
 
 
 def create(r: Reader, k: int, j: int, scope: Scope | None) -> None:
     """CREATE TABLE/VIEW/MATERIALIZED VIEW/DYNAMIC TABLE [AS query | LIKE s | CLONE s]."""
     start = k + 1
-    k = r.skip_words(start, _CREATE_MODIFIERS)
-    if r.word(k) not in _TABLE_KINDS:
-        return  # index, schema, stage, sequence, function...: no lineage
+    extra = _DIALECT_KINDS.get(r.dialect, frozenset())
+    k = r.skip_words(start, _CREATE_MODIFIERS | extra)
+    if r.dialect == MYSQL and r.word(k) in _MYSQL_VIEW_PREFIX:
+        k = _mysql_view(r, k, j)
+    if r.word(k) not in _TABLE_KINDS or (r.dialect == BIGQUERY and r.word(k + 1) == "FUNCTION"):
+        return  # index, schema, stage, sequence, function, table function...: no lineage
     recursive = any(r.word(i) == "RECURSIVE" for i in range(start, k))
     k = r.skip_if_exists(k + 1)
     parts, k = r.read_name(k, j)
     name = r.output(parts)
     if recursive and name is not None:
         # CREATE RECURSIVE VIEW v is WITH RECURSIVE v AS (...): v in its body is itself.
-        scope = Scope([name.parts[-1].key(r.dialect)], scope)
+        scope = Scope([cte_key(name.parts[-1], r.dialect)], scope)
+    sources = _SOURCE_WORDS.get(r.dialect, _DEFAULT_SOURCE_WORDS)
     while k < j:
         if r.is_p(k, "("):
             if query_start(r, k + 1, r.match[k]):
@@ -67,13 +97,24 @@ def create(r: Reader, k: int, j: int, scope: Scope | None) -> None:
             k = r.after(k, j)
             continue
         word = r.word(k)
-        if word in ("LIKE", "CLONE"):
+        if word in sources:
             k = r.read_input(k + 1, j)
             continue
         if word == "AS" and (query_start(r, k + 1, j) or r.word(k + 1) == "TABLE"):
             query(r, k + 1, j, scope)
             return
+        if r.dialect in _BARE_QUERY and word in ("SELECT", "WITH") and r.word(k + 1) not in _OPTION_WITH:
+            query(r, k, j, scope)  # CREATE TABLE t [(cols)] [IGNORE|REPLACE] SELECT ...
+            return
         k += 1
+
+
+def _mysql_view(r: Reader, k: int, j: int) -> int:
+    """``ALGORITHM = x DEFINER = u@h SQL SECURITY y VIEW``: index of the VIEW (or other object) word."""
+    limit = min(j, k + 40)
+    while k < limit and r.word(k) not in _TABLE_KINDS | {"PROCEDURE", "FUNCTION", "TRIGGER", "EVENT"}:
+        k += 1
+    return k
 
 
 def _column_list(r: Reader, k: int, j: int) -> None:
@@ -96,7 +137,7 @@ def _column_list(r: Reader, k: int, j: int) -> None:
 
 def drop(r: Reader, k: int, j: int, scope: Scope | None) -> None:
     """DROP TABLE/VIEW [IF EXISTS] a [, b ...]: every name is written."""
-    k = r.skip_words(k + 1, _KIND_MODIFIERS | {"TEMPORARY", "TEMP"})
+    k = r.skip_words(k + 1, _KIND_MODIFIERS | {"TEMPORARY", "TEMP"} | _DIALECT_KINDS.get(r.dialect, frozenset()))
     if r.word(k) not in _TABLE_KINDS:
         return
     _name_list(r, r.skip_if_exists(k + 1), j)
@@ -128,9 +169,43 @@ def undrop(r: Reader, k: int, j: int, scope: Scope | None) -> None:
 
 
 def refresh(r: Reader, k: int, j: int, scope: Scope | None) -> None:
-    """REFRESH MATERIALIZED VIEW [CONCURRENTLY] v: v's contents change."""
+    """REFRESH MATERIALIZED VIEW [CONCURRENTLY] v: v's contents change.
+
+    Databricks: also REFRESH STREAMING TABLE v; its REFRESH TABLE t, REFRESH
+    FUNCTION f and REFRESH 'path' only reload metadata caches (no lineage).
+    """
+    if r.dialect == DATABRICKS:
+        if r.word(k + 1) not in ("MATERIALIZED", "STREAMING"):
+            return
+        k = r.skip_words(k + 1, frozenset({"MATERIALIZED", "STREAMING", "VIEW", "TABLE"}))
+        r.read_output(k, j)
+        return
     k = r.skip_words(k + 1, frozenset({"MATERIALIZED", "VIEW", "CONCURRENTLY"}))
     r.read_output(k, j)
+
+
+def restore(r: Reader, k: int, j: int, scope: Scope | None) -> None:
+    """Databricks ``RESTORE [TABLE] t TO VERSION|TIMESTAMP AS OF ...``: t's contents change."""
+    k = r.skip_words(k + 1, frozenset({"TABLE"}))
+    r.read_output(k, j)
+
+
+def cache(r: Reader, k: int, j: int, scope: Scope | None) -> None:
+    """Databricks ``CACHE [LAZY] TABLE t [OPTIONS (...)] [AS] query``: a temporary view t.
+
+    ``CACHE TABLE t`` alone only caches an existing table: no lineage.
+    """
+    k = r.skip_words(k + 1, frozenset({"LAZY"}))
+    if r.word(k) != "TABLE":
+        return
+    parts, k = r.read_name(k + 1, j)
+    if r.word(k) == "OPTIONS" and r.is_p(k + 1, "("):
+        k = r.after(k + 1, j)
+    if r.word(k) == "AS":
+        k += 1
+    if query_start(r, k, j):
+        r.output(parts)
+        query(r, k, j, scope)
 
 
 def alter(r: Reader, k: int, j: int, scope: Scope | None) -> None:
@@ -146,8 +221,18 @@ def alter(r: Reader, k: int, j: int, scope: Scope | None) -> None:
     if k < j and r.toks[k].kind == OP and r.toks[k].text == "*":
         k += 1
     action, nxt = r.word(k), r.word(k + 1)
-    if action == "RENAME" and nxt == "TO":
+    if action == "RENAME" and r.dialect == MYSQL:
+        if nxt not in ("COLUMN", "INDEX", "KEY"):  # RENAME [TO|AS] b moves the table
+            _rename(r, old, k + 2 if nxt in ("TO", "AS") else k + 1, j)
+    elif action == "RENAME" and nxt == "TO":
         _rename(r, old, k + 2, j)
+    elif action == "APPEND" and nxt == "FROM" and r.dialect == REDSHIFT:
+        # Moves every row of s into t and leaves s empty: s read, both written.
+        source = r.qualify(r.read_name(k + 2, j)[0])
+        if source is not None:
+            r.collector.read(source)
+            r.collector.write(old)
+            r.collector.write(source)
     elif action == "SWAP" and nxt == "WITH":
         other = r.qualify(r.read_name(k + 2, j)[0])
         for name in (old, other):
@@ -168,7 +253,7 @@ def _rename(r: Reader, old: TableName, k: int, j: int) -> None:
     if not new_parts or new_parts[-1] is None:
         return
     new: TableName | None
-    if r.dialect != SNOWFLAKE and len(new_parts) == 1:
+    if r.dialect not in (SNOWFLAKE, MYSQL) and len(new_parts) == 1:
         new = r.resolver.with_prefix_of(old, new_parts[-1])  # Postgres keeps the schema
     else:
         new = r.qualify(new_parts)

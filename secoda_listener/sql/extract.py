@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from secoda_listener.sql import statements
 from secoda_listener.sql.fallback import flat_statement
-from secoda_listener.sql.names import DIALECTS, GENERIC, POSTGRES, identifier_from_setting
+from secoda_listener.sql.names import DATABRICKS, DIALECTS, GENERIC, MYSQL, POSTGRES, identifier_from_setting
 from secoda_listener.sql.reader import Reader
 from secoda_listener.sql.resolver import NameResolver
 from secoda_listener.sql.result import Collector, SqlLineage
@@ -24,7 +24,14 @@ TIME_BUDGET_S = 3.0
 # EXECUTE IMMEDIATE / DO bodies may contain more of them: bound the nesting.
 MAX_NESTED_TEXTS = 4
 
-_ALIASES = {"postgresql": POSTGRES, "pg": POSTGRES, "psql": POSTGRES}
+_ALIASES = {
+    "postgresql": POSTGRES,
+    "pg": POSTGRES,
+    "psql": POSTGRES,
+    "mariadb": MYSQL,
+    "spark": DATABRICKS,
+    "sparksql": DATABRICKS,
+}
 
 
 def extract_lineage(
@@ -93,7 +100,7 @@ class _Run:
     def text(self, text: str) -> None:
         if not text or not text.strip():
             return
-        for toks in split(self.tokenizer(preprocess(text))):
+        for toks in split(self.tokenizer(preprocess(text, self.resolver.dialect))):
             self.statement(toks)
 
     def nested(self, text: str, procedural: bool) -> None:
@@ -113,6 +120,7 @@ class _Run:
         label = f"statement {self.statement_no}"
         reader = Reader(toks, self.resolver, self.collector, statements.body_reader)
         reader.procedural = self.procedural
+        reader.run_nested = self.nested
         if time.monotonic() > self.deadline:
             if not self.over_budget_reported:
                 self.collector.error(f"{label}: time budget spent; this and later statements scanned flat")

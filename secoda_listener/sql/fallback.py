@@ -9,7 +9,7 @@ called like a function and not a CTE defined in the region is an input.
 
 from __future__ import annotations
 
-from secoda_listener.sql.names import Identifier
+from secoda_listener.sql.names import Identifier, cte_key
 from secoda_listener.sql.reader import Reader, Scope
 from secoda_listener.sql.tokens import AT, PLACEHOLDER, PUNCT, QUOTED, WORD, unquote
 
@@ -91,7 +91,7 @@ def _cte_names(r: Reader, i: int, j: int) -> set[str]:
             nxt = r.match[nxt] + 1
         if r.word(nxt) == "AS" and (r.is_p(nxt + 1, "(") or r.word(nxt + 1) in ("NOT", "MATERIALIZED")):
             ident = Identifier(unquote(tok.text), True) if tok.kind == QUOTED else Identifier(tok.text)
-            names.add(ident.key(r.dialect))
+            names.add(cte_key(ident, r.dialect))
     return names
 
 

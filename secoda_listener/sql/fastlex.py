@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from secoda_listener.sql.comments import LINE_COMMENTS, real_comment_end
-from secoda_listener.sql.names import GENERIC
+from secoda_listener.sql.names import GENERIC, MYSQL
 from secoda_listener.sql.tokens import (
     AT,
     NUMBER,
@@ -32,21 +32,23 @@ _TOKEN_TEMPLATE = r"""
     |(?P<block>/\*.*?(?:\*/|\Z))
     |(?P<dollar>\$(?P<tag>(?:[^\W\d]\w*)?)\$.*?\$(?P=tag)\$)
     |(?P<string>STRINGS)
-    |(?P<quoted>"(?:""|[^"])*"|`[^`]*`)
+    |(?P<quoted>"(?:""|[^"])*"|`[^`]*(?:``[^`]*)*`)
     |(?P<punct>::|:=|[;(),.\[\]{}])
     |(?P<ph>%\(\w+\)s|%s|\?|(?<!\w)[$:?]\w+)
     |(?P<at>[@#][^\W\d]\w*)
-    |(?P<number>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+)
+    |(?P<number>(?:\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+)NUMBEREND)
     |(?P<word>\w[$#\w]*)
     |(?P<op>[<>=~!]+|[-+*/@#%^&|]+|:)
     |(?P<other>.)
     """
+# MySQL names may start with digits (1abc), as sqlparse's lexer also reads them.
+_NUMBER_ENDS = {MYSQL: r"(?!\w)"}
 # Same string rules as the sqlparse lexers (see tokens.STRING_PATTERNS).
 _TOKENS = {
     dialect: re.compile(
-        _TOKEN_TEMPLATE.replace("STRINGS", "|".join(strings)).replace(
-            "LINECOMMENTS", "".join("|" + comment for comment in LINE_COMMENTS.get(dialect, ()))
-        ),
+        _TOKEN_TEMPLATE.replace("STRINGS", "|".join(strings))
+        .replace("LINECOMMENTS", "".join("|" + comment for comment in LINE_COMMENTS.get(dialect, ())))
+        .replace("NUMBEREND", _NUMBER_ENDS.get(dialect, "")),
         re.VERBOSE | re.DOTALL | re.UNICODE | re.IGNORECASE,
     )
     for dialect, strings in STRING_PATTERNS.items()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from secoda_listener.sql.names import BIGQUERY
 from secoda_listener.sql.query import EXPR, clauses, expr, query, query_start
 from secoda_listener.sql.reader import Reader
 from secoda_listener.sql.tokens import OP, PUNCT, STRING, string_value
@@ -199,6 +200,8 @@ def _execute(r: Reader, k: int, run_nested: RunNested) -> None:
     """
     if r.word(k) == "IMMEDIATE":
         k += 1
+    if r.dialect == BIGQUERY:
+        return  # the spec leaves BigQuery's dynamic SQL unread
     if k >= r.n or r.toks[k].kind != STRING:
         return
     if k + 1 < r.n and r.word(k + 1) not in ("USING", "INTO"):

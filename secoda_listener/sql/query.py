@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from secoda_listener.sql.fallback import flat_scan
-from secoda_listener.sql.names import POSTGRES, SNOWFLAKE, Identifier
+from secoda_listener.sql.names import BIGQUERY, DATABRICKS, MYSQL, POSTGRES, SNOWFLAKE, Identifier, cte_key
 from secoda_listener.sql.reader import Parts, Reader, Scope
+from secoda_listener.sql.spans import bracket_end, case_end
 from secoda_listener.sql.tokens import AT, PLACEHOLDER, PUNCT, QUOTED, WORD, unquote
 
 # Recursion budget: each level costs ~3 Python frames; realistic SQL nests < 20.
@@ -113,15 +114,16 @@ def with_clause(r: Reader, k: int, j: int, scope: Scope | None) -> tuple[Scope |
         else:
             break
         k += 1
-        if r.is_p(k, "("):  # column list
-            k = r.after(k, j)
-        if r.word(k) != "AS":
+        if r.is_p(k, "(") and not (r.dialect == DATABRICKS and query_start(r, k + 1, r.match[k])):
+            k = r.after(k, j)  # column list
+        if r.word(k) == "AS":
+            k = r.skip_words(k + 1, frozenset({"NOT", "MATERIALIZED"}))
+        elif r.dialect != DATABRICKS:  # Databricks: "name (query)", AS optional
             break
-        k = r.skip_words(k + 1, frozenset({"NOT", "MATERIALIZED"}))
         if not r.is_p(k, "("):
             break
         close = min(r.match[k], j)
-        defs.append((name.key(r.dialect), k + 1, close))
+        defs.append((cte_key(name, r.dialect), k + 1, close))
         k = close + 1
         if r.word(k) in ("SEARCH", "CYCLE"):  # Postgres SEARCH/CYCLE clauses
             while k < j and not r.is_p(k, ",") and r.word(k) not in QUERY_WORDS | DML_WORDS:
@@ -243,7 +245,7 @@ def clauses(r: Reader, i: int, j: int, scope: Scope | None, mode: int = EXPR, to
                 # "IS [NOT] DISTINCT FROM" compares values; it is not a FROM clause.
                 if r.word(k - 1) != "DISTINCT":
                     mode = FROM_ITEM
-            elif up in JOIN_WORDS:
+            elif up in JOIN_WORDS or (up == "STRAIGHT_JOIN" and mode == AFTER_ITEM and r.dialect == MYSQL):
                 mode = FROM_ITEM
             elif up == "USING":
                 if r.is_p(k + 1, "(") and not query_start(r, k + 2, r.match[k + 1]):
@@ -264,49 +266,36 @@ def clauses(r: Reader, i: int, j: int, scope: Scope | None, mode: int = EXPR, to
             elif up == "INTO" and top and mode == EXPR:
                 k = select_into(r, k + 1, j)
                 continue
+            elif mode == AFTER_ITEM and r.dialect in _FACTOR_SUFFIX_DIALECTS and _factor_suffix(r, k):
+                k = _skip_factor_suffix(r, k, j)
+                continue
             elif up in CLAUSE_WORDS:
                 mode = EXPR
         k += 1
 
 
-def bracket_end(r: Reader, k: int, j: int) -> int:
-    """Index of the ``]`` closing the ``[`` at ``k`` (or ``j``); parentheses are skipped whole."""
-    toks = r.toks
-    depth = 0
-    while k < j:
-        tok = toks[k]
-        if tok.kind == PUNCT:
-            if tok.text == "(":
-                k = r.after(k, j)
-                continue
-            if tok.text == "[":
-                depth += 1
-            elif tok.text == "]":
-                depth -= 1
-                if depth == 0:
-                    return k
-        k += 1
-    return j
+# Dialects with words after a table factor that look like clause starts (see _factor_suffix).
+_FACTOR_SUFFIX_DIALECTS = frozenset({BIGQUERY, DATABRICKS, MYSQL})
+_TIME_TRAVEL = frozenset({"SYSTEM_TIME", "SYSTEM", "TIMESTAMP", "VERSION"})
+_INDEX_HINTS = frozenset({"USE", "FORCE", "IGNORE"})
 
 
-def case_end(r: Reader, k: int, j: int) -> int:
-    """Index of the END closing a CASE whose body starts at ``k`` (or ``j``)."""
-    toks = r.toks
-    depth = 1
-    while k < j:
-        tok = toks[k]
-        if tok.kind == PUNCT and tok.text == "(":
-            k = r.after(k, j)
-            continue
-        if tok.kind == WORD:
-            if tok.up == "CASE":
-                depth += 1
-            elif tok.up == "END":
-                depth -= 1
-                if depth == 0:
-                    return k
-        k += 1
-    return j
+def _factor_suffix(r: Reader, k: int) -> bool:
+    """BigQuery ``FOR SYSTEM_TIME AS OF``, MySQL ``USE|FORCE|IGNORE INDEX (...)``: part of the factor."""
+    up = r.word(k)
+    if up == "FOR":
+        return r.word(k + 1) in _TIME_TRAVEL
+    return r.dialect == MYSQL and up in _INDEX_HINTS and r.word(k + 1) in ("INDEX", "KEY")
+
+
+def _skip_factor_suffix(r: Reader, k: int, j: int) -> int:
+    """Skip a time-travel clause up to its timestamp, or an index hint up to its list."""
+    if r.word(k) == "FOR":
+        return k + 2  # AS OF <expr> follows: words and groups, read as the factor's tail
+    k += 2
+    if r.word(k) == "FOR":  # FORCE INDEX FOR JOIN|ORDER BY|GROUP BY (...)
+        k = r.skip_words(k + 1, frozenset({"JOIN", "ORDER", "GROUP", "BY"}))
+    return r.after(k, j) if r.is_p(k, "(") else k
 
 
 def from_item(r: Reader, k: int, j: int, scope: Scope | None) -> tuple[int, int]:
@@ -377,6 +366,9 @@ def select_into(r: Reader, k: int, j: int) -> int:
     those write nothing.
     """
     if r.word(k) == "STRICT" or r.dialect == SNOWFLAKE or r.procedural or (k < j and r.toks[k].kind == PLACEHOLDER):
+        return k + 1
+    if r.dialect == MYSQL:
+        # MySQL's SELECT INTO writes a file (OUTFILE, DUMPFILE) or variables, never a table.
         return k + 1
     k = r.skip_words(k, frozenset({"TEMP", "TEMPORARY", "UNLOGGED", "LOCAL", "GLOBAL", "TABLE"}))
     parts, nxt = r.read_name(k, j)

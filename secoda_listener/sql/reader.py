@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Callable, Optional
 
-from secoda_listener.sql.names import Identifier, TableName, split_dotted
+from secoda_listener.sql import name_forms
+from secoda_listener.sql.names import BACKTICK_DIALECTS, QUOTE_BLIND, Identifier, TableName, cte_key, split_dotted
 from secoda_listener.sql.resolver import NameResolver
 from secoda_listener.sql.result import Collector
 from secoda_listener.sql.tokens import (
@@ -113,6 +114,12 @@ class Scope:
 Parts = list[Optional[Identifier]]
 # Reads a data-modifying statement found inside a query (a Postgres CTE body).
 BodyReader = Callable[["Reader", int, int, Optional[Scope]], None]
+# Reads SQL text found inside a statement (Redshift UNLOAD's query string).
+NestedRunner = Callable[[str, bool], None]
+
+
+def _no_nested(text: str, procedural: bool) -> None:
+    """Default for a Reader made without a script run: nested text is not read."""
 
 
 class Reader:
@@ -136,6 +143,9 @@ class Reader:
         self.fallback_used = False
         # Inside a PL/pgSQL body, where SELECT ... INTO assigns variables.
         self.procedural = False
+        self.run_nested: NestedRunner = _no_nested
+        # Damage a statement reader found that the token checks cannot see.
+        self.problem: str | None = None
 
     # -- token tests -----------------------------------------------------------
 
@@ -202,7 +212,7 @@ class Reader:
                     parts.append(Identifier(tok.text, False))
                     k += 1
             elif tok.kind == QUOTED:
-                parts.append(Identifier(unquote(tok.text), True))
+                parts.extend(name_forms.quoted_parts(unquote(tok.text), self.dialect))
                 k += 1
             elif tok.kind == PLACEHOLDER and not parts:
                 known = False
@@ -217,6 +227,9 @@ class Reader:
                 k += 1
         if not parts and known:
             return None, k
+        if known and parts and self.dialect in QUOTE_BLIND:
+            finished = name_forms.finish(parts, self.dialect)
+            return finished, max(k, i + 1)
         return (parts if known and parts else None), max(k, i + 1)
 
     def identifier_call(self, open_idx: int, end: int) -> Parts | None:
@@ -224,8 +237,11 @@ class Reader:
 
         Accepts a string, a session variable ``$v`` and ``||`` concatenations
         of those.  Anything else (a function call, a bind variable) is None.
+        The quote-blind dialects (Databricks) take one string literal only.
         """
         close = min(self.match[open_idx], end)
+        if self.dialect in QUOTE_BLIND:
+            return self._literal_identifier(open_idx, close)
         pieces: list[str] = []
         expect_operand = True
         for tok in self.toks[open_idx + 1 : close]:
@@ -248,6 +264,15 @@ class Reader:
             return None
         return split_dotted("".join(pieces))
 
+    def _literal_identifier(self, open_idx: int, close: int) -> Parts | None:
+        """Databricks ``IDENTIFIER('x.y')``: a parameter, variable or concatenation names nothing."""
+        if close != open_idx + 2 or self.toks[open_idx + 1].kind != STRING:
+            return None
+        value = string_value(self.toks[open_idx + 1].text, self.dialect in BACKTICK_DIALECTS)
+        if not value:
+            return None
+        return split_dotted(value, backticks=self.dialect in BACKTICK_DIALECTS)
+
     def qualify(self, parts: Parts | None) -> TableName | None:
         return self.resolver.qualify(parts) if parts else None
 
@@ -257,7 +282,12 @@ class Reader:
         """Record a table read, unless it is a CTE visible in ``scope``."""
         if not parts:
             return
-        if len(parts) == 1 and parts[0] is not None and scope is not None and scope.has(parts[0].key(self.dialect)):
+        if (
+            len(parts) == 1
+            and parts[0] is not None
+            and scope is not None
+            and scope.has(cte_key(parts[0], self.dialect))
+        ):
             return
         name = self.resolver.qualify(parts)
         if name is not None:

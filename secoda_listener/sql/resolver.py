@@ -3,13 +3,17 @@
 Purely syntactic: ``USE``, ``SET search_path``, ``RESET`` and Snowflake
 session variables are applied in statement order, and each table name is
 qualified with whatever database/schema is current at that point.
+
+The levels are the dialect's: BigQuery project/dataset, Databricks
+catalog/schema (``USE CATALOG`` resets the schema to ``default``), MySQL a
+single level, its database, held as the schema (the database is never used).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from secoda_listener.sql.names import Identifier, TableName, split_dotted
+from secoda_listener.sql.names import MYSQL, Identifier, TableName, split_dotted
 
 # A bound on session variables kept, so a hostile script cannot grow memory.
 _MAX_VARIABLES = 10_000
@@ -25,6 +29,8 @@ class NameResolver:
         default_schema: Identifier | None,
     ) -> None:
         self.dialect = dialect
+        if dialect == MYSQL:
+            default_database = None  # database.table: a MySQL database is our schema level
         self.default_database = default_database
         self.default_schema = default_schema
         self.database = default_database
@@ -43,6 +49,11 @@ class NameResolver:
         if len(parts) >= 2:
             self.database = parts[-2]
         self.schema = parts[-1]
+
+    def use_catalog(self, name: Identifier) -> None:
+        """Databricks ``USE CATALOG c``: the schema goes back to ``default``."""
+        self.database = name
+        self.schema = Identifier("default", False)
 
     def set_schema(self, name: Identifier | None) -> None:
         """``SET search_path``: None means back to the default."""

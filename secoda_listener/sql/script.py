@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from secoda_listener.sql.comments import unwrap_executable_comments
 from secoda_listener.sql.fastlex import fast_lex
+from secoda_listener.sql.name_forms import retoken
 from secoda_listener.sql.names import GENERIC
 from secoda_listener.sql.tokens import PUNCT, Tok, lex
 
@@ -55,8 +57,8 @@ def _meta(match: re.Match[str]) -> str:
     return ""
 
 
-def preprocess(text: str) -> str:
-    text = strip_copy_data(text)
+def preprocess(text: str, dialect: str = GENERIC) -> str:
+    text = unwrap_executable_comments(strip_copy_data(text), dialect)
     if "\\" in text:
         text = _META_LINE.sub(_meta, text)
     return text
@@ -70,6 +72,9 @@ class Tokenizer:
         self.sqlparse_chars = 0
 
     def __call__(self, text: str) -> list[Tok]:
+        return retoken(self._lex(text), self.dialect)
+
+    def _lex(self, text: str) -> list[Tok]:
         if self.sqlparse_chars + len(text) <= SQLPARSE_BUDGET_CHARS:
             cost = lexing_cost(text)
             if self.sqlparse_chars + cost <= SQLPARSE_BUDGET_CHARS:

@@ -2,11 +2,14 @@
 
 They produce no lineage themselves but update the :class:`NameResolver`
 so that later statements in the same script qualify names correctly.
+``USE`` per dialect: Snowflake ``USE d`` sets the database; Databricks ``USE
+[SCHEMA|DATABASE] [c.]s`` the schema (and catalog), ``USE CATALOG c`` the
+catalog with schema ``default``; MySQL ``USE d`` its one level (our schema).
 """
 
 from __future__ import annotations
 
-from secoda_listener.sql.names import Identifier, identifier_from_setting
+from secoda_listener.sql.names import DATABRICKS, MYSQL, Identifier, identifier_from_setting
 from secoda_listener.sql.reader import Reader, Scope
 from secoda_listener.sql.tokens import OP, PLACEHOLDER, PUNCT, QUOTED, STRING, WORD, Tok, string_value, unquote
 
@@ -19,14 +22,22 @@ def use(r: Reader, k: int, j: int, scope: Scope | None) -> None:
     kind = r.word(k)
     if kind in _NOT_NAMESPACES:
         return
-    if kind in ("DATABASE", "SCHEMA") and k + 1 < j:
+    if (kind in ("DATABASE", "SCHEMA") or (kind == "CATALOG" and r.dialect == DATABRICKS)) and k + 1 < j:
         k += 1
     else:
         kind = ""
     parts = [p for p in (r.read_name(k, j)[0] or []) if p is not None]
     if not parts:
         return
-    if kind == "DATABASE":
+    if r.dialect == DATABRICKS:
+        # DATABASE and SCHEMA are synonyms; USE CATALOG resets the schema.
+        if kind == "CATALOG":
+            r.resolver.use_catalog(parts[-1])
+        else:
+            r.resolver.use_schema(parts[-2:])
+    elif r.dialect == MYSQL:
+        r.resolver.use_schema(parts[-1:])  # USE d: the current database is our schema level
+    elif kind == "DATABASE":
         r.resolver.use_database(parts[-1])
     elif kind == "SCHEMA" or len(parts) >= 2:
         r.resolver.use_schema(parts)

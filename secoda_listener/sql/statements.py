@@ -1,11 +1,17 @@
-"""One statement: pick the reader for its kind, or know that it has no lineage."""
+"""One statement: pick the reader for its kind, or know that it has no lineage.
+
+The shared table serves every dialect; BigQuery, Redshift, Databricks and
+MySQL add (or replace) readers for their own statements and their own
+no-lineage verbs (sql-lineage-dialects.md).
+"""
 
 from __future__ import annotations
 
 from typing import Callable, Optional
 
-from secoda_listener.sql import copying, ddl, dml, procedural, session
+from secoda_listener.sql import copying, ddl, dml, loading, multi_table, procedural, session
 from secoda_listener.sql.fallback import flat_scan
+from secoda_listener.sql.names import BIGQUERY, DATABRICKS, MYSQL, REDSHIFT
 from secoda_listener.sql.procedural import RunNested
 from secoda_listener.sql.query import query
 from secoda_listener.sql.reader import Reader, Scope
@@ -104,9 +110,40 @@ NO_LINEAGE = frozenset(
 )
 
 
+# Readers of each dialect's own statements, consulted before HANDLERS.
+DIALECT_HANDLERS: dict[str, dict[str, Handler]] = {
+    BIGQUERY: {"LOAD": loading.load, "EXPORT": loading.export},
+    REDSHIFT: {"UNLOAD": loading.unload},
+    DATABRICKS: {"LOAD": loading.load, "CACHE": ddl.cache, "RESTORE": ddl.restore},
+    MYSQL: {
+        "LOAD": loading.load,
+        "UPDATE": multi_table.update,
+        "DELETE": multi_table.delete,
+        "RENAME": multi_table.rename,
+    },
+}
+_NONE: frozenset[str] = frozenset()
+# Each dialect's verbs that move no data, besides NO_LINEAGE.
+DIALECT_NO_LINEAGE: dict[str, frozenset[str]] = {
+    BIGQUERY: frozenset({"EXECUTE", "ASSERT", "RETURN", "LEAVE", "ITERATE"}),
+    DATABRICKS: frozenset({"OPTIMIZE", "UNCACHE", "CLEAR", "FSCK", "MSCK", "ADD", "REPAIR", "GENERATE"}),
+    MYSQL: frozenset(
+        {"OPTIMIZE", "CHECK", "CHECKSUM", "REPAIR", "UNLOCK", "FLUSH", "HANDLER", "KILL", "PURGE", "HELP", "XA"}
+        | {"DELIMITER"}  # the mysql client's command, in dumps and scripts
+    ),
+}
+
+
+def handler_for(r: Reader, key: str) -> Handler | None:
+    own = DIALECT_HANDLERS.get(r.dialect)
+    if own is not None and key in own:
+        return own[key]
+    return HANDLERS.get(key)
+
+
 def body_reader(r: Reader, k: int, j: int, scope: Scope | None) -> None:
     """Data-modifying statement inside a query (``WITH x AS (DELETE ...) INSERT ...``)."""
-    handler = HANDLERS.get(r.word(k))
+    handler = handler_for(r, r.word(k))
     if handler is not None:
         handler(r, k, j, scope)
 
@@ -125,11 +162,13 @@ def read_statement(r: Reader, run_nested: RunNested) -> str | None:
         return None
     first = r.word(k)
     key = first or (r.toks[k].text if r.toks[k].kind == PUNCT else "")
-    handler = HANDLERS.get(key)
+    handler = handler_for(r, key)
     if handler is not None:
         handler(r, k, r.n, None)
         return _health(r)
-    if first in NO_LINEAGE or (first and procedural.declaration(r, k + 1)):
+    if first in NO_LINEAGE or first in DIALECT_NO_LINEAGE.get(r.dialect, _NONE):
+        return None
+    if first and procedural.declaration(r, k + 1):
         return None
     r.fallback_used = True
     flat_scan(r, k, r.n, None)
@@ -146,8 +185,11 @@ def _health(r: Reader) -> str | None:
     ):
         problems.append("unbalanced parentheses")
     last = r.toks[-1]
-    if last.up in _DANGLING or (last.kind == PUNCT and last.text in ",.("):
+    if last.up in _DANGLING or (last.kind == PUNCT and last.text in ",.(") or r.n == 1:
+        # A statement keyword alone (COPY, RENAME, ...) is as truncated as one ending in FROM.
         problems.append(f"statement ends unexpectedly after {last.text!r}")
+    if r.problem:
+        problems.append(r.problem)
     if r.fallback_used:
         problems.append("nesting too deep; inner part scanned without structure")
     return "; ".join(problems) or None

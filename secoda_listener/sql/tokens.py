@@ -16,7 +16,16 @@ from sqlparse.keywords import SQL_REGEX
 from sqlparse.lexer import Lexer
 
 from secoda_listener.sql.comments import LINE_COMMENTS, real_comment_end
-from secoda_listener.sql.names import GENERIC, POSTGRES, SNOWFLAKE
+from secoda_listener.sql.names import (
+    BACKTICK_DIALECTS,
+    BIGQUERY,
+    DATABRICKS,
+    GENERIC,
+    MYSQL,
+    POSTGRES,
+    REDSHIFT,
+    SNOWFLAKE,
+)
 
 # Token kinds.  Plain ints: compared millions of times on big inputs.
 WORD = 1  # unquoted identifier or keyword
@@ -58,10 +67,19 @@ class Tok:
 ESCAPING_STRING = r"'[^'\\]*(?:(?:''|\\[\s\S])[^'\\]*)*'"
 STANDARD_STRING = r"'[^']*(?:''[^']*)*'"
 E_STRING = r"E'[^'\\]*(?:(?:''|\\[\s\S])[^'\\]*)*'"
+# BigQuery, Databricks and MySQL: "..." is a string (backslash escapes), not an identifier.
+ESCAPING_DQ_STRING = r'"[^"\\]*(?:(?:""|\\[\s\S])[^"\\]*)*"'
+# BigQuery triple-quoted strings, which may hold single quotes and newlines.
+TRIPLE_STRINGS = (r"'''[\s\S]*?'''", r'"""[\s\S]*?"""')
 STRING_PATTERNS: dict[str, tuple[str, ...]] = {
     POSTGRES: (E_STRING, STANDARD_STRING),
     SNOWFLAKE: (ESCAPING_STRING,),
     GENERIC: (ESCAPING_STRING,),
+    # Redshift keeps backslash escapes in literals (UNLOAD ('... \'NV\' ...')).
+    REDSHIFT: (ESCAPING_STRING,),
+    BIGQUERY: (*TRIPLE_STRINGS, ESCAPING_STRING, ESCAPING_DQ_STRING),
+    DATABRICKS: (ESCAPING_STRING, ESCAPING_DQ_STRING),
+    MYSQL: (ESCAPING_STRING, ESCAPING_DQ_STRING),
 }
 
 
@@ -71,9 +89,13 @@ def _private_lexer(dialect: str, strings: tuple[str, ...]) -> Lexer:
     lexer = Lexer()
     lexer.default_initialization()
     regex = [(comment, T.Comment.Single) for comment in LINE_COMMENTS.get(dialect, ())]
+    if dialect in BACKTICK_DIALECTS:
+        # Ahead of sqlparse's "..." identifier rule, which would otherwise win.
+        regex.extend((string, T.String.Single) for string in strings)
     for pattern, ttype in SQL_REGEX:
         if ttype == T.String.Single:
-            regex.extend((string, ttype) for string in strings)
+            if dialect not in BACKTICK_DIALECTS:
+                regex.extend((string, ttype) for string in strings)
         else:
             regex.append((pattern, ttype))
     lexer.set_SQL_REGEX(regex)
@@ -183,15 +205,22 @@ def unquote(text: str) -> str:
     """Text of a quoted identifier token without its quotes."""
     if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
         return text[1:-1].replace('""', '"')
-    if len(text) >= 2 and text[0] in "`[":
+    if len(text) >= 2 and text[0] == "`":
+        return text[1:-1].replace("``", "`")
+    if len(text) >= 2 and text[0] == "[":
         return text[1:-1]
     return text
 
 
-def string_value(text: str) -> str | None:
-    """Content of a string literal token ('x', E'x', $$x$$, $tag$x$tag$)."""
+def string_value(text: str, double_quoted: bool = False) -> str | None:
+    """Content of a string literal token ('x', E'x', $$x$$, $tag$x$tag$).
+
+    ``double_quoted``: also "x", a string in BigQuery, Databricks and MySQL.
+    """
     if len(text) >= 2 and text[0] == "'" and text[-1] == "'":
         return text[1:-1].replace("''", "'").replace("\\'", "'")
+    if double_quoted and len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+        return text[1:-1].replace('""', '"').replace('\\"', '"')
     if text.startswith("$"):
         close = text.find("$", 1)
         if close > 0 and text.endswith(text[: close + 1]) and len(text) >= 2 * (close + 1):

@@ -83,3 +83,35 @@ def test_undecodable_bytes_do_not_stop_the_command(tmp_path: Path) -> None:
     done = lineage("--dialect", "postgres", str(script))
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["outputs"] == ["t"]
+
+
+def test_new_dialects_are_accepted_and_read_by_their_rules(tmp_path: Path) -> None:
+    """One script per dialect of sql-lineage-dialects.md, through the real command."""
+    scripts = {
+        "bigquery": (
+            "INSERT ds.t SELECT * FROM `other-proj.raw.events_*` # a comment\n",
+            ["proj", "ds"],
+            {"inputs": ["other-proj.raw.events_*"], "outputs": ["proj.ds.t"]},
+        ),
+        "redshift": (
+            "UNLOAD ('SELECT * FROM venue') TO 's3://b/x' IAM_ROLE 'r'; ALTER TABLE t APPEND FROM s;",
+            ["dev", "public"],
+            {"inputs": ["dev.public.venue", "dev.public.s"], "outputs": ["dev.public.t", "dev.public.s"]},
+        ),
+        "databricks": (
+            "USE CATALOG dev; CREATE TABLE t AS SELECT * FROM parquet.`/p` JOIN `Sales`.Orders USING (id);",
+            ["main", "sales"],
+            {"inputs": ["dev.Sales.Orders"], "outputs": ["dev.default.t"]},
+        ),
+        "mysql": (
+            "UPDATE t1 JOIN t2 ON t1.id = t2.id SET t1.a = t2.b; RENAME TABLE a TO archive.a;",
+            ["ignored", "shop"],
+            {"inputs": ["shop.t2", "shop.a"], "outputs": ["shop.t1", "archive.a"]},
+        ),
+    }
+    for dialect, (sql, (database, schema), expected) in scripts.items():
+        script = tmp_path / f"{dialect}.sql"
+        script.write_text(sql)
+        done = lineage("--dialect", dialect, "--default-database", database, "--default-schema", schema, str(script))
+        assert done.returncode == 0, (dialect, done.stderr)
+        assert json.loads(done.stdout) == {**expected, "errors": []}, dialect

@@ -24,9 +24,28 @@ from typing import Callable
 SF = "snowflake"
 PG = "postgres"
 GEN = "generic"
+BQ = "bigquery"
+RS = "redshift"
+DBX = "databricks"
+MY = "mysql"
 
 # The corpus files beside this module, in the order the benchmark reports them.
-CORPORA = ("corpus.py", "corpus_realistic.py", "corpus_spec_audit.py")
+CORPORA = (
+    "corpus.py",
+    "corpus_realistic.py",
+    "corpus_spec_audit.py",
+    "corpus_bigquery.py",
+    "corpus_redshift.py",
+    "corpus_databricks.py",
+    "corpus_mysql.py",
+)
+# The one-dialect corpora of sql-lineage-dialects.md, by dialect.
+DIALECT_CORPORA = {
+    BQ: "corpus_bigquery.py",
+    RS: "corpus_redshift.py",
+    DBX: "corpus_databricks.py",
+    MY: "corpus_mysql.py",
+}
 
 
 @dataclass(frozen=True)

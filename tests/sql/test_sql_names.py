@@ -43,6 +43,14 @@ def test_str_keeps_unquoted_spelling() -> None:
         ("postgres", [("Orders", True)], [("orders", True)], False),
         ("generic", [("orders", True)], ["Orders"], True),
         ("postgres", ["s", "t"], ["t"], False),
+        ("redshift", [("OrderLines", True)], ["orderlines"], True),
+        ("redshift", [("ORDERS", True)], [("orders", True)], True),
+        ("databricks", [("Sales", True), "T"], ["sales", ("t", True)], True),
+        ("mysql", [("Orders", True)], ["ORDERS"], True),
+        ("bigquery", ["ds", "Orders"], ["ds", "orders"], False),
+        ("bigquery", [("ds", True), ("t", True)], ["ds", "t"], True),
+        ("bigquery", ["P", "ds", "t"], [("p", True), "ds", "t"], True),
+        ("bigquery", ["P", "t"], ["p", "t"], False),  # 2 parts: a dataset, case-sensitive
     ],
 )
 def test_equality_follows_the_dialect_case_rules(dialect, a, b, equal) -> None:
@@ -66,6 +74,13 @@ def test_equality_with_other_types() -> None:
         ("postgres", ["DB", "Public", "Orders"], "db.public.orders"),
         ("postgres", ["public", ("Orders", True)], "public.Orders"),
         ("generic", ["Sales", "T"], "sales.t"),
+        # sql-lineage-dialects.md section 2: project.dataset.table with the project in lower case,
+        # database.schema.table / catalog.schema.table / database.table in lower case, quoted or not.
+        ("bigquery", ["My-Proj", "Sales", ("Orders", True)], "my-proj.Sales.Orders"),
+        ("bigquery", ["Sales", "Orders"], "Sales.Orders"),
+        ("redshift", ["Dev", ("Public", True), ("OrderLines", True)], "dev.public.orderlines"),
+        ("databricks", [("Main", True), "Sales", "T"], "main.sales.t"),
+        ("mysql", [("Shop", True), "Orders"], "shop.orders"),
     ],
 )
 def test_openlineage_name(dialect, parts, expected) -> None:
@@ -129,3 +144,26 @@ def test_quoted_names_from_sql_keep_exact_text() -> None:
     (name,) = result.inputs
     assert name.parts == (Identifier("Raw", True), Identifier('My "Quoted" Table', True))
     assert name.openlineage_name() == 'Raw.My "Quoted" Table'
+
+
+@pytest.mark.parametrize(
+    ("dialect", "sql", "expected"),
+    [
+        # Double quotes are the contract, only around parts that need them (dialect spec, section 2).
+        ("mysql", "SELECT * FROM `Order Lines`.`t`", ['"Order Lines".t']),
+        ("mysql", "SELECT * FROM `a``b`.`c.d`", ['"a`b"."c.d"']),
+        ("databricks", "SELECT * FROM `my catalog`.Sales.`T`", ['"my catalog".Sales.T']),
+        ("redshift", 'SELECT * FROM "Sales"."Q1 ""Final"""', ['Sales."Q1 ""Final"""']),
+        ("bigquery", "SELECT * FROM `p.d.t`", ["p.d.t"]),
+        ("bigquery", "SELECT * FROM `p`.`d`.`my table`", ['p.d."my table"']),
+    ],
+)
+def test_quote_blind_dialects_report_double_quotes_only_where_needed(dialect, sql, expected) -> None:
+    assert [str(n) for n in extract_lineage(sql, dialect).inputs] == expected
+
+
+def test_str_of_quote_blind_names_round_trips_through_parse() -> None:
+    for dialect, text in (("mysql", '"Order Lines".t'), ("bigquery", 'p.d."my table"'), ("redshift", '"a b".c')):
+        name = TableName.parse(text, dialect)
+        assert str(name) == text
+        assert TableName.parse(str(name), dialect) == name

@@ -10,9 +10,12 @@ from pathlib import Path
 import pytest
 
 from secoda_listener.sql import SqlLineage, extract_lineage
-from tests.sql.huge_inputs import deep_parens, deep_subqueries, huge_insert, huge_script
+from tests.sql.huge_inputs import ADVERSARIAL, deep_parens, deep_subqueries, huge_insert, huge_script
 
 REPO = Path(__file__).resolve().parents[2]
+# Every dialect, the four of sql-lineage-dialects.md included.
+DIALECTS = ["snowflake", "postgres", "generic", "bigquery", "redshift", "databricks", "mysql"]
+NEW_DIALECTS = ["bigquery", "redshift", "databricks", "mysql"]
 
 
 def strs(names) -> list[str]:
@@ -22,10 +25,25 @@ def strs(names) -> list[str]:
 @pytest.mark.parametrize(
     "sql", ["", "   \n\t ", ";", ";;;", "-- only a comment", "/* block */", "/* unterminated", "-- a\n/* b */\n-- c\n;"]
 )
-@pytest.mark.parametrize("dialect", ["snowflake", "postgres", "generic"])
+@pytest.mark.parametrize("dialect", DIALECTS)
 def test_empty_and_comment_only(sql: str, dialect: str) -> None:
     result = extract_lineage(sql, dialect)
     assert result == SqlLineage((), (), ())
+
+
+@pytest.mark.parametrize(
+    ("dialect", "sql"),
+    [
+        ("bigquery", "# only a hash comment"),
+        ("bigquery", "#standardSQL\n-- and more\n;"),
+        ("mysql", "#no space needed"),
+        ("mysql", "# a\n/* b */ -- c\n;"),
+        ("mysql", "/*!40101 */;"),
+        ("mysql", "/*! */"),
+    ],
+)
+def test_dialect_comments_only(dialect: str, sql: str) -> None:
+    assert extract_lineage(sql, dialect) == SqlLineage((), (), ())
 
 
 @pytest.mark.parametrize(
@@ -62,9 +80,39 @@ def test_empty_and_comment_only(sql: str, dialect: str) -> None:
         "EXECUTE IMMEDIATE",
         "DECLARE",
         "BEGIN",
+        # dialect statements of sql-lineage-dialects.md, cut short
+        "SELECT * FROM `unterminated",
+        "SELECT * FROM `p.d.`",
+        "SELECT * FROM `..`.x",
+        "SELECT * FROM p-.d.t",
+        "SELECT * FROM `p.d.t$`",
+        "UNLOAD (",
+        "UNLOAD ('",
+        "UNLOAD ('') TO",
+        "RENAME TABLE",
+        "RENAME TABLE a TO",
+        "LOAD DATA",
+        "LOAD DATA INTO",
+        "EXPORT DATA AS",
+        "CACHE TABLE",
+        "CACHE LAZY TABLE t AS",
+        "RESTORE",
+        "/*! unterminated executable comment",
+        "INSERT OVERWRITE DIRECTORY",
+        "DELETE a, b FROM",
+        "DELETE FROM a, b USING",
+        "UPDATE t1, t2 SET",
+        "UPDATE t1 JOIN t2 SET t9.a = 1",
+        "INSERT INTO t ON DUPLICATE KEY UPDATE",
+        "ALTER TABLE t APPEND FROM",
+        "COPY INTO t FROM (SELECT VALIDATE",
+        "USE CATALOG",
+        "WITH c (SELECT",
+        "#",
+        "# x\n#",
     ],
 )
-@pytest.mark.parametrize("dialect", ["snowflake", "postgres", "generic"])
+@pytest.mark.parametrize("dialect", DIALECTS)
 def test_garbage_never_raises(sql: str, dialect: str) -> None:
     result = extract_lineage(sql, dialect)
     assert isinstance(result, SqlLineage)
@@ -185,3 +233,72 @@ def test_huge_inputs_finish_in_a_fresh_process() -> None:
     done = subprocess.run([sys.executable, "-c", code, str(REPO)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "['deep_t']"
+
+
+# -- the same huge inputs in the dialects of sql-lineage-dialects.md ------------------
+
+
+@pytest.mark.parametrize("dialect", NEW_DIALECTS)
+def test_huge_insert_select_finds_tables_in_every_dialect(dialect: str) -> None:
+    result = extract_lineage(huge_insert(), dialect)
+    assert strs(result.inputs) == ["raw.src", "raw.other"]
+    assert strs(result.outputs) == ["analytics.totals"]
+
+
+@pytest.mark.parametrize("dialect", NEW_DIALECTS)
+def test_huge_script_finds_all_tables_in_every_dialect(dialect: str) -> None:
+    result = extract_lineage(huge_script(), dialect)
+    assert {str(n) for n in result.outputs} == {f"t{i}" for i in range(50)}
+    assert {str(n) for n in result.inputs} == {f"s{i}" for i in range(70)} | {"d0", "d1", "d2"}
+
+
+@pytest.mark.parametrize("dialect", NEW_DIALECTS)
+def test_deep_nesting_finds_tables_in_every_dialect(dialect: str) -> None:
+    assert strs(extract_lineage(deep_subqueries(), dialect).inputs) == ["deep_t"]
+    assert strs(extract_lineage(deep_parens(), dialect).inputs) == ["t", "u"]
+
+
+@pytest.mark.parametrize("dialect", NEW_DIALECTS)
+def test_adversarial_inputs_in_every_dialect(dialect: str) -> None:
+    for name, (sql, inputs) in sorted(ADVERSARIAL.items()):
+        result = extract_lineage(sql, dialect)
+        if name != "nested-comments":  # only Postgres nests block comments
+            assert strs(result.inputs) == inputs, name
+
+
+TRIPLE = "'" * 3
+
+
+@pytest.mark.parametrize(
+    ("dialect", "sql"),
+    [
+        ("bigquery", "SELECT * FROM `" + "x" * 1_000_000),  # an unterminated backtick path
+        ("bigquery", "SELECT " + TRIPLE + "a'" * 300_000),  # an unterminated triple-quoted string
+        ("bigquery", "SELECT * FROM " + "a-" * 200_000 + "b.t"),  # a dashed run to glue
+        ("mysql", "/*!" * 200_000),  # unterminated executable comments
+        ("mysql", "SELECT 1 " + "# c\n" * 200_000 + "FROM t"),
+        ("redshift", "UNLOAD ('" + "SELECT * FROM (" * 2_000 + "t" + ")" * 2_000 + "') TO 's3://x'"),
+        ("databricks", "SELECT * FROM " + ", ".join(f"IDENTIFIER('s.t{i}')" for i in range(20_000))),
+        (
+            "mysql",
+            "DELETE "
+            + ", ".join(f"t{i}" for i in range(5_000))
+            + " FROM "
+            + " JOIN ".join(f"t{i}" for i in range(5_000)),
+        ),
+    ],
+    ids=[
+        "bq-backtick",
+        "bq-triple",
+        "bq-dashes",
+        "my-executable",
+        "my-hash",
+        "rs-unload",
+        "dbx-identifier",
+        "my-delete",
+    ],
+)
+def test_dialect_shapes_that_could_cost_quadratic_time_finish(dialect: str, sql: str) -> None:
+    # Time is measured in benchmarks/bench_sql_lineage.py; here: an answer, no exception.
+    result = extract_lineage(sql, dialect)
+    assert isinstance(result, SqlLineage)
