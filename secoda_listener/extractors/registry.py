@@ -4,11 +4,15 @@
 2. installed packages' entry points in the group ``secoda_listener.extractors``,
 3. the operator's own ``get_secoda_lineage(context)`` method,
 4. the built-in extractors,
-5. the operator's OpenLineage methods (``get_openlineage_facets_on_*``).
+5. the operator's OpenLineage methods (``get_openlineage_facets_on_*``),
+6. hook-level lineage: the assets the task's hooks reported, read at its end only.
 
 :class:`Origin` names these levels, in this order; the registry holds the
 extractor classes of levels 1, 2 and 4 (levels 3 and 5 are methods of the
-operator, found by the manager). Matching walks the operator's class and its
+operator, level 6 is extractors/hook_lineage.py, all found by the manager).
+Whichever level wins, the lineage the DAG author declared on the task
+(``inlets``/``outlets``, the asset events it emitted) is added to it: see
+extractors/declared.py and the manager. Matching walks the operator's class and its
 bases (``__mro__``) by import path, so a subclass of ``SQLExecuteQueryOperator``
 is handled like it. Extractors are loaded once per process; one that cannot be
 imported costs one warning naming it, and the others keep working.
@@ -34,10 +38,15 @@ log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "secoda_listener.extractors"
 
-#: The built-in extractors (``module:Class``), tried after users' ones.
+#: The built-in extractors (``module:Class``), tried after users' ones. The first that
+#: matches wins, so an operator built on SQLExecuteQueryOperator (DatabricksSqlOperator,
+#: SnowflakeSqlApiOperator) has its own extractor listed before SqlExecuteQueryExtractor.
 BUILTIN: tuple[str, ...] = (
-    "secoda_listener.extractors.sql_operators:SqlExecuteQueryExtractor",
+    "secoda_listener.extractors.sql_warehouses:BigQueryInsertJobExtractor",
+    "secoda_listener.extractors.sql_warehouses:DatabricksSqlExtractor",
+    "secoda_listener.extractors.sql_warehouses:RedshiftDataExtractor",
     "secoda_listener.extractors.sql_operators:SnowflakeSqlApiExtractor",
+    "secoda_listener.extractors.sql_operators:SqlExecuteQueryExtractor",
     "secoda_listener.extractors.sql_operators:CopyFromExternalStageExtractor",
     "secoda_listener.extractors.bash:BashExtractor",
 )
@@ -55,6 +64,7 @@ class Origin(enum.Enum):
     OPERATOR_METHOD = "operator method"
     BUILT_IN = "built-in"
     OPENLINEAGE = "OpenLineage methods"
+    HOOK_LINEAGE = "hook lineage"
 
     def __str__(self) -> str:
         return self.value

@@ -1,4 +1,4 @@
-"""Built-in extractors for SQL operators (Snowflake, Postgres, anything SQL).
+"""Built-in extractors for SQL operators (Snowflake, Postgres, Redshift, MySQL, BigQuery, Databricks, any SQL).
 
 The operator's rendered ``sql`` goes through :func:`secoda_listener.sql.extract_lineage`
 with the dialect, database and schema its connection implies; the table names
@@ -13,7 +13,15 @@ from secoda_listener.event.datasets import Dataset, Lineage
 from secoda_listener.extractors.base import BaseExtractor
 from secoda_listener.extractors.sql_targets import SqlTarget, snowflake_namespace, sql_target
 
-_CONN_ID_ATTRIBUTES = ("snowflake_conn_id", "postgres_conn_id", "conn_id")
+_CONN_ID_ATTRIBUTES = (
+    "snowflake_conn_id",
+    "postgres_conn_id",
+    "redshift_conn_id",
+    "mysql_conn_id",
+    "databricks_conn_id",
+    "gcp_conn_id",
+    "conn_id",
+)
 
 
 def operator_conn_id(operator: Any) -> str | None:
@@ -31,7 +39,8 @@ def operator_conn_id(operator: Any) -> str | None:
 def _operator_defaults(operator: Any) -> tuple[str | None, str | None]:
     """Database and schema the operator itself sets (arguments or ``hook_params``)."""
     hook_params = getattr(operator, "hook_params", None) or {}
-    database = getattr(operator, "database", None) or hook_params.get("database")
+    # Databricks hooks take the catalog as `catalog`: the database level of its names.
+    database = getattr(operator, "database", None) or hook_params.get("database") or hook_params.get("catalog")
     schema = getattr(operator, "schema", None) or hook_params.get("schema")
     return database, schema
 
