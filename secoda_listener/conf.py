@@ -148,6 +148,22 @@ OPTIONS: dict[str, Option] = {
     "trigger_min_interval": Option(
         "integer", "600", "Least number of seconds between two extraction triggers per integration."
     ),
+    "hook_lineage_fold_threshold": Option(
+        "integer",
+        "50",
+        "Hook-level lineage (files, objects and SQL Airflow's hooks report while a task runs): when a "
+        "task reads or writes more than this many objects in one place (a bucket, a file system), those "
+        "under one directory are reported as a single dataset for that directory (their longest common "
+        "directory), and a line in the task's lineage errors says how many objects it stands for.",
+        "200",
+    ),
+    "hook_lineage_max_datasets": Option(
+        "integer",
+        "200",
+        "Most datasets hook-level lineage adds to one task's event, after folding; beyond it the rest "
+        "are left out and a line in the task's lineage errors says how many. 0 turns hook-level lineage off.",
+        "500",
+    ),
 }
 
 
@@ -348,3 +364,13 @@ def trigger_extraction() -> str:
 def trigger_min_interval() -> int:
     """``[secoda] trigger_min_interval``: seconds between two extraction triggers."""
     return int(_number("trigger_min_interval", int, 0))
+
+
+def hook_lineage_fold_threshold() -> int:
+    """``[secoda] hook_lineage_fold_threshold``: objects in one place beyond which they fold into their directory."""
+    return int(_number("hook_lineage_fold_threshold", int, 1))
+
+
+def hook_lineage_max_datasets() -> int:
+    """``[secoda] hook_lineage_max_datasets``: cap on the datasets hook-level lineage adds to a task (0: off)."""
+    return int(_number("hook_lineage_max_datasets", int, 0))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import sys
+import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
@@ -151,6 +152,7 @@ def _report_task(task_instance: Any, event_type: str, error: Any = None) -> None
             task_instance, state, source_code=task_lineage.source_code, error=error
         ),
         lineage=task_lineage.lineage,
+        asset_events=task_lineage.asset_events or None,
     )
     conn_id = _conn_id(dag)
     placed = delivery.put(_record(event, conn_id))
@@ -188,18 +190,26 @@ def _report_dag_run(dag_run: Any, event_type: str) -> None:
     if event_type == ev.DAG_RUN_RUNNING:
         _put_dag_run_event(ev.Event(event_type=event_type, dag=dag_block, dag_run=run_block), conn_id)
         return
-    from secoda_listener.capture import run_tasks
+    from secoda_listener.capture import asset_events, run_tasks
+
+    run_id = run_block.run_id if run_block is not None else None
+    # A run created from asset events says which: read off the hook too, in parallel.
+    triggering = asset_events.start_triggering_read(dag_run, dag_block.dag_id, run_id)
+    hook_thread = threading.current_thread()
 
     def finish(found: run_tasks.RunTasks | None) -> None:
         block = run_block
         if block is not None and found is not None:
             block = attrs.evolve(block, task_instances=found.task_instances, task_instances_total=found.total)
+        if triggering is not None:  # never waited for on the hook's own thread
+            block = triggering.applied(block, wait=threading.current_thread() is not hook_thread)
         _put_dag_run_event(ev.Event(event_type=event_type, dag=dag_block, dag_run=block), conn_id)
 
-    # The exit handler settles reads still running, before its last flush.
+    # The exit handler settles reads still running, before its last flush: the
+    # triggering events first, so that finishing a run's event never waits on them.
+    delivery.settle_at_exit(asset_events.settle_pending)
     delivery.settle_at_exit(run_tasks.settle_pending)
     delivery.deliver_at_exit()
-    run_id = run_block.run_id if run_block is not None else None
     run_tasks.pending_reads.start(dag_block.dag_id, run_id, conf.dag_run_max_task_instances(), finish)
 
 
@@ -223,7 +233,7 @@ def _preload_task_path() -> None:
         return
     from secoda_listener.delivery import agent, process  # noqa: F401 - imported for forks to inherit
     from secoda_listener.event import redact  # noqa: F401
-    from secoda_listener.extractors import bash, manager, registry, sql_operators  # noqa: F401
+    from secoda_listener.extractors import bash, declared, hook_lineage, manager, registry, sql_operators  # noqa: F401
 
     registry.discover_entry_points()
 

@@ -4,8 +4,8 @@ Checks, in order: the ``[secoda]`` options (effective values, invalid ones),
 that Airflow will load the plugin, the Secoda connection (exists, host,
 https, API key present, integration id), that Secoda's host answers its
 health check, what the spool says about earlier refusals of the key, that the
-spool directory is private and writable, and which extractors are registered
-and where each came from.
+spool directory is private and writable, which extractors are registered
+and where each came from, and whether SQL run through hooks can be seen.
 
 Exit status 0 when no problem was found, 1 otherwise. Doctor sends nothing
 Secoda would record: the API key is not verified by a request (Secoda
@@ -462,6 +462,57 @@ def check_extractors() -> Section:
     return section
 
 
+#: The common-sql release whose DbApiHook.run started reporting its SQL to Airflow's hook lineage collector.
+SQL_RECORDING_COMMON_SQL = "1.32.0"
+
+
+def _common_sql_records_sql() -> tuple[str | None, bool]:
+    """The installed common-sql version (None: absent), and whether its hooks report the SQL they run."""
+    import importlib
+    from importlib import metadata
+
+    try:
+        version: str | None = metadata.version("apache-airflow-providers-common-sql")
+    except metadata.PackageNotFoundError:
+        version = None
+    try:
+        # The feature, not the version number: a backport would have it too.
+        module = importlib.import_module("airflow.providers.common.sql.hooks.lineage")
+    except Exception:  # noqa: BLE001 - absent, or failing to import: either way nothing is recorded
+        return version, False
+    return version, callable(getattr(module, "send_sql_hook_lineage", None))
+
+
+def check_hook_lineage(values: dict[str, Any]) -> Section:
+    """What ``@task`` code's hooks report (files, objects, SQL), and what this installation cannot see."""
+    section = Section("hook-level lineage (files, objects and SQL a task's hooks use)")
+    if values.get("hook_lineage_max_datasets") == 0:
+        section.add(NOTE, "off ([secoda] hook_lineage_max_datasets = 0)")
+        return section
+    version, records_sql = _common_sql_records_sql()
+    reported_anyway = (
+        "reported anyway: files and objects read or written through ObjectStoragePath or through hooks "
+        "that report assets, and the SQL of SQL operators (from the operator itself)"
+    )
+    if records_sql:
+        section.add(OK, f"SQL run through hooks is read (apache-airflow-providers-common-sql {version} records it)")
+    elif version is None:
+        section.add(
+            NOTE,
+            f"apache-airflow-providers-common-sql is not installed: SQL run through hooks is not seen; "
+            f"{reported_anyway}",
+        )
+    else:
+        section.add(
+            NOTE,
+            f"apache-airflow-providers-common-sql {version} predates SQL recording (added in "
+            f"{SQL_RECORDING_COMMON_SQL}): SQL run through hooks in Python code, e.g. PostgresHook(...).run(...) "
+            f"in a @task, is not seen; {reported_anyway}",
+            f"apache-airflow-providers-common-sql>={SQL_RECORDING_COMMON_SQL} (Airflow 2.11 or later) records it",
+        )
+    return section
+
+
 def check_trigger(conn_id: str, values: dict[str, Any]) -> Section | None:
     if values.get("trigger_extraction") != "after_dag_run":
         return None
@@ -512,6 +563,7 @@ def _run(args: argparse.Namespace, emit: Callable[[str], None]) -> int:
     sections.append(check_key(conn_id, spool_dir, connection.have_key))
     sections.append(check_spool(spool_dir))
     sections.append(check_extractors())
+    sections.append(check_hook_lineage(values))
     trigger_section = check_trigger(conn_id, values)
     if trigger_section is not None:
         sections.append(trigger_section)

@@ -3,7 +3,11 @@
 Loads one DAG file (Airflow's DagBag on that file only, no examples), and for
 each task shows whether it reports, which extractor handles it (the same
 choice the listener makes), its SQL or command with templates rendered as far
-as they can be without a run, and the lineage derived from them. Nothing is
+as they can be without a run, and the lineage derived from them plus the one
+declared on the task (inlets, outlets), each dataset with its source: the
+level that found it ("built-in", "config", ...) and/or "declared". Shown as
+at the task's start: hook-level lineage and the assets a task attaches to an
+asset alias are only known once it ran. Nothing is
 run, spooled or sent; SQL and commands are shown redacted, as an event would
 carry them.
 
@@ -206,18 +210,25 @@ def inspect_task(task: Any, dag: Any, logical_date: dt.datetime) -> dict[str, An
         chosen = None
         out["error"] = f"choosing an extractor failed: {type(exc).__name__}: {exc}"
     out["extractor"] = None if chosen is None else {"label": chosen.label, "origin": chosen.origin_text}
-    result = extractor_manager.lineage_for(preview, Phase.START) if chosen is not None else None
+    # Declared lineage is added whatever the extractor, so the manager runs even without one.
+    result = extractor_manager.lineage_for(preview, Phase.START)
+    sources = [
+        {"direction": s.direction, "namespace": s.dataset.namespace, "name": s.dataset.name, "source": s.label}
+        for s in result.sources
+    ]
     # Shown as an event would carry it: through the same redaction.
     body = redact_event(
         {
-            "task_instance": {"sql": task_sql(task), "source_code": result.source_code if result else None},
-            "lineage": attrs.asdict(result.lineage) if result else {"inputs": [], "outputs": [], "errors": []},
+            "task_instance": {"sql": task_sql(task), "source_code": result.source_code},
+            "lineage": attrs.asdict(result.lineage),
+            "sources": sources,
         },
         max_bytes=_MAX_BYTES,
     )
     out["sql"] = body["task_instance"]["sql"]
     out["source_code"] = body["task_instance"]["source_code"]
     out["lineage"] = body["lineage"]
+    out["sources"] = body["sources"]
     return out
 
 
@@ -259,8 +270,15 @@ def _indent(text: str, prefix: str) -> str:
     return "\n".join(prefix + line for line in str(text).splitlines() or [""])
 
 
-def _datasets(items: list[dict[str, Any]]) -> str:
-    return ", ".join(f"{d.get('namespace')}/{d.get('name')}" for d in items) or "-"
+def _datasets(items: list[dict[str, Any]], direction: str, sources: list[dict[str, Any]]) -> str:
+    """``ns/name [source]``, the source as the manager recorded it for that dataset."""
+    source_of = {(s.get("direction"), s.get("namespace"), s.get("name")): s.get("source") for s in sources}
+
+    def one(d: dict[str, Any]) -> str:
+        source = source_of.get((direction, d.get("namespace"), d.get("name")))
+        return f"{d.get('namespace')}/{d.get('name')}" + (f" [{source}]" if source else "")
+
+    return ", ".join(one(d) for d in items) or "-"
 
 
 def render(report: dict[str, Any]) -> str:
@@ -279,12 +297,15 @@ def render(report: dict[str, Any]) -> str:
                 lines.append(f"    error: {task['error']}")
             if "extractor" not in task:
                 continue
-            extractor = task["extractor"]
+            extractor, lineage = task["extractor"], task["lineage"]
+            declared_only = lineage.get("inputs") or lineage.get("outputs")
             lines.append(
                 "    extractor: "
                 + (
                     f"{extractor['label']} ({extractor['origin']})"
                     if extractor
+                    else "none (only the declared lineage)"
+                    if declared_only
                     else "none (the event carries no lineage)"
                 )
             )
@@ -300,9 +321,9 @@ def render(report: dict[str, Any]) -> str:
             if task["source_code"] and task["source_code"] != task["sql"]:
                 lines.append("    source code:")
                 lines.append(_indent(task["source_code"], "      "))
-            lineage = task["lineage"]
-            lines.append("    inputs:  " + _datasets(lineage.get("inputs", [])))
-            lines.append("    outputs: " + _datasets(lineage.get("outputs", [])))
+            sources = task.get("sources", [])
+            lines.append("    inputs:  " + _datasets(lineage.get("inputs", []), "inputs", sources))
+            lines.append("    outputs: " + _datasets(lineage.get("outputs", []), "outputs", sources))
             for error in lineage.get("errors", []):
                 lines.append(f"    lineage error: {error}")
     if report.get("error"):

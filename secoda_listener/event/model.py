@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from secoda_listener import __version__
-from secoda_listener.event.datasets import Lineage
+from secoda_listener.event.datasets import Dataset, Lineage
 
 PRODUCER = f"secoda-listener/{__version__}"
 
@@ -87,6 +87,29 @@ class RunTaskInstance:
 
 
 @attrs.frozen
+class AssetEventBlock:
+    """One asset event (a Dataset event on Airflow 2): its asset, who emitted it, when.
+
+    On a task event, an event the task emitted; on a DAG run's final event, one of
+    the events that triggered the run. ``dataset`` is the asset named by OpenLineage
+    conventions (None when its URI names nothing outside Airflow); ``uri`` is the
+    asset's as Airflow has it, without credentials; ``extra`` is what the task
+    attached (``outlet_events[asset].extra``); ``source_aliases`` the asset aliases
+    it was emitted through. Unknown fields are null.
+    """
+
+    dataset: Dataset | None
+    uri: str | None
+    extra: dict[str, Any] | None = None
+    source_dag_id: str | None = None
+    source_task_id: str | None = None
+    source_run_id: str | None = None
+    source_map_index: int | None = None
+    timestamp: str | None = None
+    source_aliases: tuple[str, ...] = ()
+
+
+@attrs.frozen
 class DagRunBlock:
     run_id: str | None
     logical_date: str | None
@@ -99,6 +122,14 @@ class DagRunBlock:
     # ``task_instances_total`` is set when the list was cut.
     task_instances: tuple[RunTaskInstance, ...] | None = None
     task_instances_total: int | None = None
+    # A run triggered by asset events (None otherwise, and left out of the body): those
+    # events, oldest first, at most MAX_TRIGGERING_EVENTS; the total when the list was cut.
+    triggering_events: tuple[AssetEventBlock, ...] | None = None
+    triggering_events_total: int | None = None
+
+
+#: At most this many triggering events on a DAG-run event, and emitted events on a task event.
+MAX_TRIGGERING_EVENTS = 100
 
 
 #: The namespace of event ids (uuid5): fixed forever, or ids stop matching across versions.
@@ -143,6 +174,8 @@ class Event:
     dag_run: DagRunBlock | None
     task_instance: TaskInstanceBlock | None = None
     lineage: Lineage | None = None
+    # Task events: the asset events the task emitted (None, and left out, when none).
+    asset_events: tuple[AssetEventBlock, ...] | None = None
     event_id: str = attrs.field()
     event_time: str = attrs.field(factory=_now)
     producer: str = PRODUCER
@@ -162,9 +195,11 @@ class Event:
             del body["task_instance"]
         if self.lineage is None:
             del body["lineage"]
+        if not self.asset_events:
+            del body["asset_events"]
         run = body.get("dag_run")
         if run is not None:
-            for key in ("task_instances", "task_instances_total"):
+            for key in ("task_instances", "task_instances_total", "triggering_events", "triggering_events_total"):
                 if run.get(key) is None:
                     run.pop(key, None)
         ti = body.get("task_instance")

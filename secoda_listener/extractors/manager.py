@@ -4,11 +4,16 @@
 dispatch: it picks the extractor by :class:`Origin`, in precedence order
 (``[secoda] extractors`` -> entry points -> the operator's
 ``get_secoda_lineage(context)`` -> built-in extractors -> the operator's
-OpenLineage methods), and runs it. An extractor is user code or parses user
-SQL: it may raise or hang. It runs in a daemon thread bounded by
-``[secoda] extract_timeout``; whatever goes wrong becomes a line in
-``lineage.errors`` and the task never notices. The listener uses the
-module-level :data:`extractor_manager`.
+OpenLineage methods -> hook-level lineage, the last at the task's end only),
+and runs it. The first level that handles the task wins alone. Then, whatever
+won (or when nothing did), the lineage declared on the task (``inlets``,
+``outlets``, the asset events it emitted: extractors/declared.py) is added,
+deduplicated; :attr:`TaskLineage.sources` says where each dataset came from.
+
+An extractor is user code or parses user SQL: it may raise or hang. It runs in
+a daemon thread bounded by ``[secoda] extract_timeout``; whatever goes wrong
+becomes a line in ``lineage.errors`` and the task never notices. The listener
+uses the module-level :data:`extractor_manager`.
 
 (Not to be confused with Secoda's extraction, the server-side job
 ``delivery/extraction_trigger.py`` starts.)
@@ -25,6 +30,8 @@ import attrs
 
 from secoda_listener import conf
 from secoda_listener.event.datasets import Dataset, Lineage
+from secoda_listener.event.model import AssetEventBlock
+from secoda_listener.extractors import declared
 from secoda_listener.extractors.base import Phase
 from secoda_listener.extractors.registry import Origin, Registered, Registry
 
@@ -32,18 +39,55 @@ from secoda_listener.extractors.registry import Origin, Registered, Registry
 LOAD_TIMEOUT = 10.0
 
 #: Ours are bounded by construction (the SQL library has its own time budget, the
-#: shell parser is linear): run inline, sparing every event a thread start and join.
-_RUN_INLINE = frozenset({Origin.BUILT_IN})
+#: shell parser is linear, hook lineage reads a bounded number of entries): run inline,
+#: sparing every event a thread start and join.
+_RUN_INLINE = frozenset({Origin.BUILT_IN, Origin.HOOK_LINEAGE})
+
+
+#: Hook-level lineage is what the task's hooks did: known once it ran.
+_HOOK_LINEAGE_PHASES = frozenset({Phase.COMPLETE, Phase.FAILURE})
+
+#: The source label of a dataset the DAG author declared (the others are Origin labels).
+DECLARED = "declared"
+
+
+@attrs.frozen
+class DatasetSource:
+    """Where one dataset of a task's lineage came from: the winning level, the declaration, or both."""
+
+    direction: str  # "inputs" or "outputs", as in the lineage block
+    dataset: Dataset
+    origin: Origin | None  # the extractor level that found it; None if only declared
+    declared: bool
+
+    @property
+    def label(self) -> str:
+        """``"built-in"``, ``"declared"``, ``"built-in, declared"``: for people."""
+        labels = ([str(self.origin)] if self.origin is not None else []) + ([DECLARED] if self.declared else [])
+        return ", ".join(labels)
 
 
 @attrs.frozen
 class TaskLineage:
-    """What the event of one task at one phase carries from its extractor."""
+    """What the event of one task at one phase carries: its extractor's lineage plus the declared one."""
 
-    lineage: Lineage
+    lineage: Lineage  # merged, deduplicated: what the event carries
     source_code: str | None = None
     extractor: str | None = None  # the extractor's label, for the task log
     origin: Origin | None = None  # None when no extractor handles the task
+    sources: tuple[DatasetSource, ...] = ()  # one per dataset of ``lineage``, in its order
+    asset_events: tuple[AssetEventBlock, ...] = ()  # the asset events the try emitted
+
+
+def _sources(found: Lineage, origin: Origin | None, declared_lineage: Lineage) -> tuple[DatasetSource, ...]:
+    out = []
+    for direction in ("inputs", "outputs"):
+        by_extractor = set(getattr(found, direction))
+        by_declaration = set(getattr(declared_lineage, direction))
+        for dataset in dict.fromkeys(getattr(found, direction) + getattr(declared_lineage, direction)):
+            from_extractor = origin if dataset in by_extractor else None
+            out.append(DatasetSource(direction, dataset, from_extractor, dataset in by_declaration))
+    return tuple(out)
 
 
 @attrs.frozen
@@ -173,6 +217,13 @@ class ExtractorManager:
     ) -> Choice | None:
         """The extractor of level ``origin`` for the task, if that level has one."""
         operator_class = type(task)
+        if origin is Origin.HOOK_LINEAGE:
+            if phase not in _HOOK_LINEAGE_PHASES:
+                return None
+            # Imported here: most tasks end through a higher level and never read the collector.
+            from secoda_listener.extractors import hook_lineage
+
+            return Choice("hook-level lineage", origin, lambda: (hook_lineage.collected_lineage(task_instance), None))
         if origin is Origin.OPERATOR_METHOD:
             own_method = getattr(task, "get_secoda_lineage", None)
             if not callable(own_method):
@@ -190,8 +241,46 @@ class ExtractorManager:
         return Choice(entry.path, origin, _extractor_call(entry.extractor, task_instance, phase, partial), entry.detail)
 
     def lineage_for(self, task_instance: Any, phase: Phase | str) -> TaskLineage:
-        """The lineage (and source code) of ``task_instance`` at ``phase``; never raises."""
+        """The lineage (and source code) of ``task_instance`` at ``phase``; never raises.
+
+        The winning level's lineage, then the declared one added to it.
+        """
         timeout = conf.extract_timeout()
+        if phase == Phase.START:
+            from secoda_listener.extractors import hook_lineage
+
+            # What Airflow's collector holds now is not this task's (``dags test`` runs every
+            # task in one process); its end reads only what comes after this mark.
+            hook_lineage.mark_task_start(task_instance)
+        found = self._extracted(task_instance, phase, timeout)
+        if found.origin is Origin.HOOK_LINEAGE and found.lineage == Lineage():
+            found = TaskLineage(Lineage())  # the hooks saw nothing: no level handled the task
+        declaration = self._declared(task_instance, phase, timeout)
+        lineage = found.lineage.merged(declaration.lineage)
+        return attrs.evolve(
+            found,
+            lineage=lineage,
+            sources=_sources(found.lineage, found.origin, declaration.lineage),
+            asset_events=declaration.asset_events,
+        )
+
+    def _declared(self, task_instance: Any, phase: Phase | str, timeout: float) -> declared.Declared:
+        """The task's declared lineage; a failure is a line in its errors."""
+        try:
+            phase = Phase(phase)
+        except ValueError:
+            return declared.Declared()  # choosing said so already, in the errors
+        try:
+            if declared.reads_database(task_instance, phase):  # Airflow 2.10: bounded like an extractor
+                return _bounded(
+                    lambda: declared.declared_lineage(task_instance, phase), timeout, "reading declared lineage"
+                )
+            return declared.declared_lineage(task_instance, phase)
+        except BaseException as exc:  # noqa: BLE001 - a user's inlets must not fail the task
+            return declared.Declared(_failed(f"declared lineage: {type(exc).__name__}: {exc}"))
+
+    def _extracted(self, task_instance: Any, phase: Phase | str, timeout: float) -> TaskLineage:
+        """The lineage of the level that wins for the task."""
         partial: dict[str, Any] = {}
         try:
             if not self.registry.loaded:
@@ -223,4 +312,14 @@ class ExtractorManager:
 #: The process's manager: the listener and ``secoda-listener inspect`` use this one.
 extractor_manager = ExtractorManager()
 
-__all__ = ["LOAD_TIMEOUT", "Choice", "ExtractorManager", "Origin", "Phase", "TaskLineage", "extractor_manager"]
+__all__ = [
+    "DECLARED",
+    "LOAD_TIMEOUT",
+    "Choice",
+    "DatasetSource",
+    "ExtractorManager",
+    "Origin",
+    "Phase",
+    "TaskLineage",
+    "extractor_manager",
+]

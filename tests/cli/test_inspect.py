@@ -23,9 +23,10 @@ DAG_FILE = textwrap.dedent(
     try:
         from airflow.providers.standard.operators.bash import BashOperator
         from airflow.providers.standard.operators.python import PythonOperator
-        from airflow.sdk import DAG, BaseOperator
+        from airflow.sdk import DAG, Asset, BaseOperator
     except ImportError:
         from airflow import DAG
+        from airflow.datasets import Dataset as Asset
         from airflow.models.baseoperator import BaseOperator
         from airflow.operators.bash import BashOperator
         from airflow.operators.python import PythonOperator
@@ -47,6 +48,7 @@ DAG_FILE = textwrap.dedent(
             task_id="psql_load",
             bash_command="touch {marker} && psql -h db.internal -d shop "
                          "-c 'INSERT INTO daily_{{ ds_nodash }} SELECT * FROM {{ params.source }}'",
+            outlets=[Asset("s3://exports/daily.csv")],
         )
         BashOperator(task_id="needs_a_run", bash_command="echo {{ ti.xcom_pull(task_ids='psql_load') }}")
         BashOperator(
@@ -64,6 +66,10 @@ DAG_FILE = textwrap.dedent(
         )
         OwnLineageOperator(task_id="own_method")
         PythonOperator(task_id="python_only", python_callable=print)
+        PythonOperator(
+            task_id="declared_only", python_callable=print,
+            inlets=[Asset("postgres://pg.internal:5433/shop/raw/payments")], outlets=[Asset("file:///tmp/report.txt")],
+        )
 
     with DAG("opted_out", start_date=dt.datetime(2024, 1, 1), schedule=None, tags=["secoda:disabled"]):
         BashOperator(task_id="quiet", bash_command="echo hi")
@@ -131,8 +137,12 @@ def test_every_task_with_its_extractor_rendered_sql_and_lineage(tmp_path: Path, 
     assert "extractor: secoda_listener.extractors.bash:BashExtractor (built-in)" in psql
     assert "templates rendered: bash_command" in psql
     assert "INSERT INTO daily_20240305 SELECT * FROM orders" in psql
-    assert "inputs:  postgres://db.internal:5432/shop.public.orders" in psql
-    assert "outputs: postgres://db.internal:5432/shop.public.daily_20240305" in psql
+    # Each dataset with its source: the level that found it, or the DAG author's declaration.
+    assert "inputs:  postgres://db.internal:5432/shop.public.orders [built-in]" in psql
+    assert (
+        "outputs: postgres://db.internal:5432/shop.public.daily_20240305 [built-in], "
+        "s3://exports/daily.csv [declared]" in psql
+    )
 
     needs_run = blocks["needs_a_run"]
     assert "template NOT rendered, shown as written: bash_command: UndefinedError" in needs_run
@@ -161,6 +171,10 @@ def test_every_task_with_its_extractor_rendered_sql_and_lineage(tmp_path: Path, 
     assert "extractor: OwnLineageOperator.get_secoda_lineage (operator method)" in blocks["own_method"]
     assert "outputs: s3://bucket/exports/2024-03-05" in blocks["own_method"]
     assert "extractor: none (the event carries no lineage)" in blocks["python_only"]
+    declared = blocks["declared_only"]
+    assert "extractor: none (only the declared lineage)" in declared
+    assert "inputs:  postgres://pg.internal:5433/shop.raw.payments [declared]" in declared
+    assert "outputs: file//tmp/report.txt [declared]" in declared
 
     assert "DAG opted_out  (NOT reported: opted out by tag)" in out
     # Nothing ran, nothing was spooled.
@@ -187,6 +201,10 @@ def test_json_for_one_task_and_a_user_extractor_from_config(tmp_path: Path, dag_
     assert task["task_id"] == "psql_load" and task["reported"] is True
     assert task["extractor"] == {"label": "my_extractors:EchoExtractor", "origin": "config [secoda] extractors"}
     assert task["lineage"]["inputs"] == [{"namespace": "file://local", "name": "user-extractor"}]
+    assert task["sources"] == [
+        {"direction": "inputs", "namespace": "file://local", "name": "user-extractor", "source": "config"},
+        {"direction": "outputs", "namespace": "s3://exports", "name": "daily.csv", "source": "declared"},
+    ]
     assert task["source_code"] is None  # the user's extractor offers none: the event carries none
     assert task["templates"] == {"rendered": ["bash_command"], "not_rendered": {}}
 

@@ -333,10 +333,14 @@ def test_precedence_is_the_order_of_origin_and_the_first_level_that_handles_the_
         Origin.OPERATOR_METHOD,
         Origin.BUILT_IN,
         Origin.OPENLINEAGE,
+        Origin.HOOK_LINEAGE,
     ]
     LevelExtractor.threads = []
-    available = set(Origin)
-    for expected in Origin:  # each round takes the winning level away
+    # At start: hook-level lineage applies at a task's end only (tests/extractors/test_precedence.py).
+    available = set(Origin) - {Origin.HOOK_LINEAGE}
+    for expected in [
+        origin for origin in Origin if origin is not Origin.HOOK_LINEAGE
+    ]:  # each round takes the winner away
         entry_points = [("level", f"{__name__}:EntryPointLevel")] if Origin.ENTRY_POINT in available else []
         monkeypatch.setattr(registry_module, "_entry_points", lambda entry_points=entry_points: iter(entry_points))
         builtin = (f"{__name__}:BuiltinLevel",) if Origin.BUILT_IN in available else ()
@@ -371,4 +375,5 @@ def test_each_origin_is_described_with_its_detail_for_people(use: Callable[..., 
         "operator method",
         "built-in",
         "OpenLineage methods",
+        "hook lineage",
     ]
