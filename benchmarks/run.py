@@ -50,6 +50,7 @@ QUICK_ARGS = {
     "bench_dag_overhead.py": ["--quick"],
     "bench_scheduler.py": ["--quick"],
     "bench_redact.py": ["--runs", "100"],
+    "bench_hook_lineage.py": ["--tasks", "20"],
 }
 
 TITLES = {
@@ -64,7 +65,11 @@ TITLES = {
     "bench_spool.py": "Spool and sender (bench_spool.py)",
     "bench_sql_lineage.py": "SQL lineage library (bench_sql_lineage.py)",
     "bench_redact.py": "Redaction on the hook path (bench_redact.py)",
+    "bench_hook_lineage.py": "Hook-level lineage at task end (bench_hook_lineage.py)",
 }
+
+#: Shared code of the benchmarks, not one of them.
+NOT_BENCHMARKS = frozenset({"bench_support.py"})
 
 
 def venv_python(venv: Path) -> Path:
@@ -159,6 +164,28 @@ def run_benchmark(python: Path, script: Path, args: list[str]) -> tuple[int, str
     return proc.returncode, proc.stdout.strip(), elapsed
 
 
+def replace_sections(sections: list[str]) -> None:
+    """Put each ``### title`` section in place of the README's section of that title (or at the end).
+
+    For ``--only`` runs: the other benchmarks' results stay as their own run left them.
+    """
+    text = README.read_text(encoding="utf-8")
+    start, end = text.find(BEGIN), text.find(END)
+    if start < 0 or end < start:
+        raise SystemExit(f"{README} has no {BEGIN} ... {END} markers: results not written there")
+    results = text[start + len(BEGIN) : end]
+    for section in sections:
+        title = section.splitlines()[0]
+        at = results.find(title + "\n")
+        if at < 0:
+            results = results.rstrip("\n") + "\n\n" + section + "\n"
+            continue
+        following = results.find("\n### ", at + len(title))
+        tail = results[following:] if following >= 0 else "\n"
+        results = results[:at] + section + "\n" + tail
+    README.write_text(text[: start + len(BEGIN)] + results + text[end:], encoding="utf-8")
+
+
 def rewrite_readme(section: str) -> None:
     text = README.read_text(encoding="utf-8")
     start, end = text.find(BEGIN), text.find(END)
@@ -183,7 +210,7 @@ def main() -> int:
 
     python = ensure_venv(args.venv)
     env = describe_env(python)
-    scripts = sorted(HERE.glob("bench_*.py"))
+    scripts = sorted(s for s in HERE.glob("bench_*.py") if s.name not in NOT_BENCHMARKS)
     if args.only:
         scripts = [s for s in scripts if s.name in args.only]
         if not scripts:
@@ -220,8 +247,15 @@ def main() -> int:
     saved = results / f"{started_at:%Y%m%dT%H%M%SZ}.md"
     saved.write_text(report + "\n", encoding="utf-8")
     print(f"\nall benchmarks: {total / 60:.1f} min; results saved to {saved.relative_to(REPO)}")
-    if args.quick or args.only or args.no_readme:
-        print("benchmarks/README.md left alone (--quick, --only or --no-readme)")
+    if args.quick or args.no_readme:
+        print("benchmarks/README.md left alone (--quick or --no-readme)")
+    elif args.only:
+        stamped = [
+            f"{s}\n\n(Measured {started_at:%Y-%m-%d %H:%M} UTC with `--only`; load {load_before} before.)"
+            for s in sections
+        ]
+        replace_sections(stamped)
+        print("the sections of these benchmarks replaced in benchmarks/README.md")
     else:
         rewrite_readme(report)
         print("results written into benchmarks/README.md")
