@@ -15,10 +15,20 @@ the event, never an exception.
 
 from __future__ import annotations
 
+import functools
+import os
 import sys
 from typing import Any
 
+from secoda_listener.capture import ui_links
 from secoda_listener.event.model import DagBlock, DagRunBlock, TaskInstanceBlock, date_text
+
+#: A task's doc is free text written by people: at most this much of it goes in an event.
+MAX_DESCRIPTION_CHARS = 20_000
+#: Where Airflow keeps a task's doc, in the order its UI prefers them.
+DOC_ATTRIBUTES = ("doc_md", "doc", "doc_rst", "doc_json", "doc_yaml")
+
+_dags_folder: list[str] = []
 
 
 def _text(value: Any) -> str | None:
@@ -77,9 +87,69 @@ def _schedule_text(dag: Any) -> str | None:
     return None if summary is None else str(summary)
 
 
+def dag_owners(dag: Any) -> tuple[str, ...]:
+    """The owners of the DAG's tasks, as Airflow's UI lists them: each owner string split on commas.
+
+    Airflow stores ``", ".join`` of its tasks' owners (``DagModel.owners``) and its UI
+    splits it; here sorted, so the same DAG always gives the same list.
+    """
+    owners: set[str] = set()
+    tasks = getattr(dag, "tasks", None) or ()
+    if tasks:
+        for task in tasks:
+            owners.update(_split_owners(getattr(task, "owner", None)))
+    else:  # no tasks at hand: what the DAG says of itself (``DAG.owner``)
+        owners.update(_split_owners(getattr(dag, "owner", None)))
+    return tuple(sorted(owners))
+
+
+def _split_owners(value: Any) -> list[str]:
+    if not value or not isinstance(value, str):
+        return []
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def dags_folder() -> str | None:
+    """``[core] dags_folder``, read once per process."""
+    if not _dags_folder:
+        folder = ""
+        try:
+            from airflow import settings
+
+            folder = str(getattr(settings, "DAGS_FOLDER", "") or "")
+        except Exception:  # noqa: BLE001 - no Airflow settings: paths stay absolute
+            folder = ""
+        _dags_folder.append(os.path.realpath(os.path.expanduser(folder)) if folder else "")
+    return _dags_folder[0] or None
+
+
+def relative_fileloc(fileloc: Any, folder: str | None = None) -> str | None:
+    """``fileloc`` relative to the DAGs folder when inside it, else as it is (absolute)."""
+    if not fileloc:
+        return None
+    folder = dags_folder() if folder is None else folder
+    return _relative(str(fileloc), folder or "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _relative(path: str, folder: str) -> str:
+    # Cached: every event of a DAG asks for the same file, and realpath costs system calls.
+    if not folder or not os.path.isabs(path):
+        return path
+    real = os.path.realpath(path)
+    for candidate in (path, real):
+        try:
+            if os.path.commonpath([candidate, folder]) == folder:
+                return os.path.relpath(candidate, folder)
+        except ValueError:  # different drives, or a relative against an absolute path
+            continue
+    return path
+
+
 def dag_block(dag: Any, dag_id: str | None = None) -> DagBlock:
+    the_id = str(getattr(dag, "dag_id", None) or dag_id or "")
     return DagBlock(
-        dag_id=str(getattr(dag, "dag_id", None) or dag_id or ""),
+        dag_id=the_id,
         start_date=date_text(getattr(dag, "start_date", None)),
         end_date=date_text(getattr(dag, "end_date", None)),
         schedule_interval=_schedule_text(dag) if dag is not None else None,
@@ -89,6 +159,9 @@ def dag_block(dag: Any, dag_id: str | None = None) -> DagBlock:
         max_active_tasks=_int(getattr(dag, "max_active_tasks", None)),
         max_active_runs=_int(getattr(dag, "max_active_runs", None)),
         tags=tuple(sorted(dag_tags(dag))),
+        owners=dag_owners(dag),
+        fileloc=relative_fileloc(getattr(dag, "fileloc", None)),
+        url=ui_links.dag_url(ui_links.configured_base_url(), the_id, ui_links.airflow_major()) if the_id else None,
     )
 
 
@@ -100,6 +173,11 @@ def _logical_date(dag_run: Any) -> Any:
 def dag_run_block(dag_run: Any) -> DagRunBlock | None:
     if dag_run is None:
         return None
+    dag_id = _text(getattr(dag_run, "dag_id", None))
+    run_id = _text(getattr(dag_run, "run_id", None))
+    url = None
+    if dag_id and run_id:
+        url = ui_links.dag_run_url(ui_links.configured_base_url(), dag_id, run_id, ui_links.airflow_major())
     return DagRunBlock(
         run_id=_text(getattr(dag_run, "run_id", None)),
         logical_date=date_text(_logical_date(dag_run)),
@@ -107,6 +185,7 @@ def dag_run_block(dag_run: Any) -> DagRunBlock | None:
         state=_text(getattr(dag_run, "state", None)),
         start_date=date_text(getattr(dag_run, "start_date", None)),
         end_date=date_text(getattr(dag_run, "end_date", None)),
+        url=url,
     )
 
 
@@ -144,6 +223,44 @@ def task_sql(task: Any) -> str | list[str] | None:
     return str(sql)
 
 
+def task_description(task: Any) -> str | None:
+    """The task's doc (``doc_md``, ``doc``, ``doc_rst``...: the first set), at most MAX_DESCRIPTION_CHARS."""
+    for attribute in DOC_ATTRIBUTES:
+        value = getattr(task, attribute, None)
+        if isinstance(value, str) and value.strip():
+            if len(value) <= MAX_DESCRIPTION_CHARS:
+                return value
+            cut = len(value) - MAX_DESCRIPTION_CHARS
+            return value[:MAX_DESCRIPTION_CHARS] + f"…[truncated {cut} chars by secoda-listener]"
+    return None
+
+
+def task_owner(task: Any) -> str | None:
+    owner = getattr(task, "owner", None)
+    return owner if isinstance(owner, str) and owner else None
+
+
+def _task_links(task_instance: Any, map_index: int, try_number: int | None) -> tuple[str | None, str | None]:
+    dag_id = _text(getattr(task_instance, "dag_id", None))
+    run_id = _text(getattr(task_instance, "run_id", None))
+    task_id = _text(getattr(task_instance, "task_id", None))
+    if not (dag_id and run_id and task_id):
+        return None, None
+    base, major = ui_links.configured_base_url(), ui_links.airflow_major()
+    logical_date = None
+    if major < 3:  # only Airflow 2's grid link has it (base_date); ti.dag_run is loaded there
+        try:  # a detached ORM object may raise on a relationship: the link then goes without it
+            logical_date = _logical_date(getattr(task_instance, "dag_run", None))
+            if logical_date is None:
+                logical_date = getattr(task_instance, "execution_date", None)
+        except Exception:  # noqa: BLE001 - see above
+            logical_date = None
+    return (
+        ui_links.task_instance_url(base, dag_id, run_id, task_id, map_index, major),
+        ui_links.log_url(base, dag_id, run_id, task_id, map_index, try_number, major, logical_date),
+    )
+
+
 def task_instance_block(
     task_instance: Any,
     state: str,
@@ -153,12 +270,15 @@ def task_instance_block(
 ) -> TaskInstanceBlock:
     task = getattr(task_instance, "task", None)
     map_index = _int(getattr(task_instance, "map_index", None))
+    map_index = -1 if map_index is None else map_index
+    try_number = _int(getattr(task_instance, "try_number", None))
+    url, log_url = _task_links(task_instance, map_index, try_number)
     return TaskInstanceBlock(
         task_id=str(getattr(task_instance, "task_id", "")),
         dag_id=str(getattr(task_instance, "dag_id", "")),
         run_id=_text(getattr(task_instance, "run_id", None)),
-        map_index=-1 if map_index is None else map_index,
-        try_number=_int(getattr(task_instance, "try_number", None)),
+        map_index=map_index,
+        try_number=try_number,
         max_tries=_int(getattr(task_instance, "max_tries", None)),
         state=state,
         start_date=date_text(getattr(task_instance, "start_date", None)),
@@ -168,6 +288,10 @@ def task_instance_block(
         sql=task_sql(task),
         source_code=source_code,
         error=error_text(error),
+        owner=task_owner(task),
+        description=task_description(task),
+        url=url,
+        log_url=log_url,
     )
 
 

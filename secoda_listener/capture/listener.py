@@ -25,7 +25,7 @@ from airflow.listeners import hookimpl
 
 from secoda_listener import conf
 from secoda_listener.capture import airflow_objects as facts
-from secoda_listener.capture.selection import dag_selected, operator_selected
+from secoda_listener.capture.selection import dag_run_selected, dag_selected, operator_selected
 from secoda_listener.event import model as ev
 from secoda_listener.extractors.base import Phase
 from secoda_listener.logs import warn_once
@@ -177,7 +177,7 @@ def _report_dag_run(dag_run: Any, event_type: str) -> None:
     if not conf.enabled():
         return
     dag = getattr(dag_run, "dag", None)
-    if not dag_selected(dag):
+    if not dag_selected(dag) or not dag_run_selected(dag):
         return
     from secoda_listener.delivery import process as delivery
 

@@ -513,6 +513,66 @@ def check_hook_lineage(values: dict[str, Any]) -> Section:
     return section
 
 
+def _callback_provider_version() -> str | None:
+    from importlib import metadata
+
+    try:
+        return metadata.version("secoda-airflow")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def callback_provider_uses(dags: dict[str, Any]) -> dict[str, list[str]]:
+    """dag_id -> where its secoda-airflow callbacks are ("DAG on_success_callback", "task t: ...")."""
+    from secoda_listener.capture.selection import DAG_CALLBACKS, TASK_CALLBACKS, provider_callbacks
+
+    found: dict[str, list[str]] = {}
+    for dag_id, dag in sorted(dags.items()):
+        places = [f"DAG {name}" for name in provider_callbacks(dag, DAG_CALLBACKS)]
+        for task in sorted(getattr(dag, "tasks", None) or (), key=lambda t: str(getattr(t, "task_id", ""))):
+            names = provider_callbacks(task, TASK_CALLBACKS)
+            if names:
+                places.append(f"task {getattr(task, 'task_id', '?')}: {', '.join(names)}")
+        if places:
+            found[str(dag_id)] = places
+    return found
+
+
+def check_callback_provider(dags_folder: str | None = None) -> Section:
+    """Every DAG of the DAGs folder that still has secoda-airflow's callbacks (left to them, not reported here)."""
+    from secoda_listener.capture.airflow_objects import dags_folder as configured_folder
+    from secoda_listener.capture.airflow_objects import relative_fileloc
+    from secoda_listener.cli.inspect import load_dags
+
+    section = Section("secoda-airflow callbacks (the callback provider this plugin replaces)")
+    version = _callback_provider_version()
+    folder = dags_folder or configured_folder()
+    if not folder or not os.path.isdir(folder):
+        section.add(NOTE, f"DAGs folder {folder!r} not found: DAGs not checked for secoda-airflow callbacks")
+    else:
+        dags, _errors = load_dags(folder)  # import errors are `secoda-listener inspect`'s to show
+        uses = callback_provider_uses(dags)
+        for dag_id, places in uses.items():
+            fileloc = relative_fileloc(getattr(dags[dag_id], "fileloc", None), os.path.realpath(folder))
+            section.add(
+                NOTE,
+                f"DAG {dag_id} ({fileloc}) still has secoda-airflow callbacks ({'; '.join(places)}): "
+                "the plugin leaves what they cover to them, without lineage",
+                "remove secoda_airflow.callbacks' task_callbacks / dag_callbacks from the DAG and its "
+                "default_args; keep the secoda connection",
+            )
+        if not uses:
+            section.add(OK, f"no DAG of {len(dags)} in {folder} has secoda-airflow callbacks")
+    if version is not None:
+        section.add(
+            NOTE,
+            f"secoda-airflow {version} is installed: it registers the `secoda` connection type too, so "
+            "Airflow warns of the duplicate and its form is shown; the connection itself serves both",
+            "once no DAG uses its callbacks, uninstall secoda-airflow",
+        )
+    return section
+
+
 def check_trigger(conn_id: str, values: dict[str, Any]) -> Section | None:
     if values.get("trigger_extraction") != "after_dag_run":
         return None
@@ -564,6 +624,7 @@ def _run(args: argparse.Namespace, emit: Callable[[str], None]) -> int:
     sections.append(check_spool(spool_dir))
     sections.append(check_extractors())
     sections.append(check_hook_lineage(values))
+    sections.append(check_callback_provider())
     trigger_section = check_trigger(conn_id, values)
     if trigger_section is not None:
         sections.append(trigger_section)

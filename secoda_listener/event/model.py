@@ -58,6 +58,11 @@ class TaskInstanceBlock:
     sql: str | list[str] | None = None
     source_code: str | None = None
     error: str | None = None
+    # What Secoda's pull methods show for a task: its owner, its doc, its UI links.
+    owner: str | None = None
+    description: str | None = None
+    url: str | None = None
+    log_url: str | None = None
 
 
 @attrs.frozen
@@ -72,6 +77,11 @@ class DagBlock:
     max_active_tasks: int | None = None
     max_active_runs: int | None = None
     tags: tuple[str, ...] = ()
+    # Owners of the DAG's tasks (as Airflow's UI lists them), its file (relative to the
+    # DAGs folder when inside it) and its page in the Airflow UI.
+    owners: tuple[str, ...] = ()
+    fileloc: str | None = None
+    url: str | None = None
 
 
 @attrs.frozen
@@ -117,6 +127,8 @@ class DagRunBlock:
     state: str | None
     start_date: str | None
     end_date: str | None
+    # The run's page in the Airflow UI.
+    url: str | None = None
     # Terminal DAG-run events only (None elsewhere, and left out of the body): every
     # task instance of the run, at most [secoda] dag_run_max_task_instances of them;
     # ``task_instances_total`` is set when the list was cut.

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from secoda_listener.capture import airflow_objects as objects
 
@@ -142,3 +146,114 @@ def test_dag_run_of_task_prefers_the_attribute_then_the_context() -> None:
     assert objects.dag_run_of_task(Airflow3()) == "from-context"
     assert objects.dag_run_of_task(Broken()) is None
     assert objects.dag_run_of_task(object()) is None
+
+
+# --- what Secoda's pull methods show: owners, file, docs, UI links ---------------------------
+
+
+@pytest.fixture
+def base_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    import airflow
+
+    from secoda_listener.capture import ui_links
+
+    section = "API" if int(airflow.__version__.split(".")[0]) >= 3 else "WEBSERVER"
+    monkeypatch.setenv(f"AIRFLOW__{section}__BASE_URL", "https://af.example.com/")
+    ui_links.reset_cache()
+    yield "https://af.example.com"
+    ui_links.reset_cache()
+
+
+def _major() -> int:
+    import airflow
+
+    return int(airflow.__version__.split(".")[0])
+
+
+def test_dag_owners_are_its_tasks_owners_split_as_the_ui_does() -> None:
+    dag = DAG("owners_dag", start_date=START, schedule=None, default_args={"owner": "data-eng"})
+    BashOperator(task_id="a", bash_command="echo", owner="alice, bob", dag=dag)
+    BashOperator(task_id="b", bash_command="echo", dag=dag)
+    BashOperator(task_id="c", bash_command="echo", owner="alice", dag=dag)
+    assert objects.dag_owners(dag) == ("alice", "bob", "data-eng")
+    assert objects.dag_block(dag).owners == ("alice", "bob", "data-eng")
+    # A DAG without tasks has Airflow's default owner on no task: no owners.
+    assert objects.dag_owners(DAG("no_tasks", start_date=START, schedule=None)) == ()
+    assert objects.dag_owners(None) == ()
+
+
+def test_fileloc_is_relative_to_the_dags_folder_when_inside_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inside = tmp_path / "dags" / "team" / "etl.py"
+    assert objects.relative_fileloc(str(inside), str(tmp_path / "dags")) == "team/etl.py"
+    outside = tmp_path / "elsewhere" / "etl.py"
+    assert objects.relative_fileloc(str(outside), str(tmp_path / "dags")) == str(outside)
+    # A sibling whose name starts like the folder is not inside it.
+    assert objects.relative_fileloc(str(tmp_path / "dags2" / "x.py"), str(tmp_path / "dags")) == str(
+        tmp_path / "dags2" / "x.py"
+    )
+    assert objects.relative_fileloc(None) is None
+    # A real DAG's file (this test module), against the configured folder.
+    here = Path(__file__).resolve()
+    monkeypatch.setattr(objects, "_dags_folder", [str(here.parent.parent)])
+    dag = DAG("file_dag", start_date=START, schedule=None)
+    assert objects.dag_block(dag).fileloc == "capture/test_airflow_objects.py"
+    monkeypatch.setattr(objects, "_dags_folder", [str(tmp_path)])
+    assert objects.dag_block(dag).fileloc == str(here)
+
+
+def test_task_description_is_its_doc_bounded() -> None:
+    dag = DAG("doc_dag", start_date=START, schedule=None)
+    md = BashOperator(task_id="md", bash_command="echo", doc_md="# Orders\nloads them", dag=dag)
+    rst = BashOperator(task_id="rst", bash_command="echo", doc_rst="Orders\n======", dag=dag)
+    plain = BashOperator(task_id="plain", bash_command="echo", doc="plain", dag=dag)
+    none = BashOperator(task_id="none", bash_command="echo", dag=dag)
+    big = BashOperator(task_id="big", bash_command="echo", doc_md="x" * (objects.MAX_DESCRIPTION_CHARS + 5), dag=dag)
+    assert objects.task_description(md) == "# Orders\nloads them"
+    assert objects.task_description(rst) == "Orders\n======"
+    assert objects.task_description(plain) == "plain"
+    assert objects.task_description(none) is None
+    text = objects.task_description(big)
+    assert text is not None and text.startswith("x" * objects.MAX_DESCRIPTION_CHARS)
+    assert text.endswith("…[truncated 5 chars by secoda-listener]")
+
+
+class LinkedTaskInstance:
+    dag_id = "d"
+    task_id = "t"
+    run_id = "manual__2024-01-01T00:00:00+00:00"
+    map_index = 2
+    try_number = 3
+    max_tries = 3
+    start_date = START
+    end_date = None
+    hostname = "h"
+    execution_date = START
+
+
+def test_blocks_carry_ui_links_and_the_tasks_owner_and_doc(base_url: str) -> None:
+    dag = DAG("links_dag", start_date=START, schedule=None)
+    ti = LinkedTaskInstance()
+    ti.task = BashOperator(task_id="t", bash_command="echo", owner="alice", doc_md="doc", dag=dag)  # type: ignore[attr-defined]
+    block = objects.task_instance_block(ti, "success")
+    run = "manual__2024-01-01T00%3A00%3A00%2B00%3A00"
+    assert (block.owner, block.description) == ("alice", "doc")
+    if _major() >= 3:
+        assert block.url == f"{base_url}/dags/d/runs/{run}/tasks/t/mapped/2"
+        assert block.log_url == f"{base_url}/dags/d/runs/{run}/tasks/t/mapped/2?try_number=3"
+        assert objects.dag_block(dag).url == f"{base_url}/dags/links_dag"
+        assert objects.dag_run_block(LinkedRun()).url == f"{base_url}/dags/d/runs/{run}"
+    else:
+        grid = f"{base_url}/dags/d/grid?dag_run_id={run}&task_id=t&map_index=2"
+        assert block.url == grid
+        assert block.log_url == f"{grid}&base_date=2024-01-01T00%3A00%3A00%2B0000&tab=logs"
+        assert objects.dag_block(dag).url == f"{base_url}/dags/links_dag/grid"
+        assert objects.dag_run_block(LinkedRun()).url == f"{base_url}/dags/d/grid?dag_run_id={run}"
+    # Without ids there is nothing to link to.
+    assert objects.task_instance_block(object(), "success").url is None
+    assert objects.dag_run_block(Run()).url is None
+
+
+class LinkedRun:
+    dag_id = "d"
+    run_id = "manual__2024-01-01T00:00:00+00:00"
+    state = "success"

@@ -211,3 +211,41 @@ def test_a_spool_path_that_is_a_file(tmp_path: Path, rx: Receiver) -> None:
     result = doctor(tmp_path, AIRFLOW_CONN_SECODA_DEFAULT=connection(rx.url))
     assert result.returncode == 1
     assert any("exists but is not a directory" in p for p in problems(result.stdout))
+
+
+def test_dags_still_wired_to_secoda_airflow_are_named(tmp_path: Path, rx: Receiver) -> None:
+    import shutil
+
+    dags = tmp_path / "dags"
+    (dags / "team").mkdir(parents=True)
+    shutil.copy(REPO / "tests" / "dags" / "callbacks_secoda.py", dags / "team" / "callbacks_secoda.py")
+    shutil.copy(REPO / "tests" / "dags" / "metadata_dag.py", dags / "metadata_dag.py")
+    Spool(tmp_path / "spool")
+    result = doctor(tmp_path, AIRFLOW_CONN_SECODA_DEFAULT=connection(rx.url), AIRFLOW__CORE__DAGS_FOLDER=str(dags))
+    out = result.stdout
+    # A note, not a problem: those runs still reach Secoda, through the callbacks.
+    assert result.returncode == 0, out + result.stderr
+    lines = out.splitlines()
+    start = lines.index("secoda-airflow callbacks (the callback provider this plugin replaces)")
+    assert lines[start + 1 : start + 6] == [
+        "  note     DAG callbacks_secoda (team/callbacks_secoda.py) still has secoda-airflow callbacks "
+        "(DAG on_success_callback; DAG on_failure_callback; task with_callbacks: on_success_callback, "
+        "on_failure_callback): the plugin leaves what they cover to them, without lineage",
+        "             fix: remove secoda_airflow.callbacks' task_callbacks / dag_callbacks from the DAG and its "
+        "default_args; keep the secoda connection",
+        "  note     secoda-airflow 0.0.30 is installed: it registers the `secoda` connection type too, so Airflow "
+        "warns of the duplicate and its form is shown; the connection itself serves both",
+        "             fix: once no DAG uses its callbacks, uninstall secoda-airflow",
+        "",
+    ]
+    assert "metadata_dag" not in "\n".join(lines[start:])
+
+
+def test_no_dag_wired_to_secoda_airflow(tmp_path: Path, rx: Receiver) -> None:
+    import shutil
+
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    shutil.copy(REPO / "tests" / "dags" / "metadata_dag.py", dags / "metadata_dag.py")
+    result = doctor(tmp_path, AIRFLOW_CONN_SECODA_DEFAULT=connection(rx.url), AIRFLOW__CORE__DAGS_FOLDER=str(dags))
+    assert f"  ok       no DAG of 1 in {dags} has secoda-airflow callbacks" in result.stdout.splitlines()
