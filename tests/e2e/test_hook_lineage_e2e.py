@@ -12,19 +12,7 @@ from pathlib import Path
 
 from tests.support.airflow_home import REPO, airflow_major
 from tests.support.postgres import LocalPostgres
-
-
-def _by_task(receiver, event_type: str) -> dict[str, dict]:
-    found = {}
-    for record in receiver.received():
-        body = record["body"]
-        if body["event_type"] == event_type:
-            found[body["task_instance"]["task_id"]] = body
-    return found
-
-
-def _names(datasets: list[dict]) -> set[tuple[str, str]]:
-    return {(d["namespace"], d["name"]) for d in datasets}
+from tests.support.received import bodies_by_task, dataset_names
 
 
 def _pg_env(server: LocalPostgres, database: str) -> dict[str, str]:
@@ -54,23 +42,23 @@ def test_postgres_hook_in_a_task_reports_its_tables(run_dag, receiver, postgres:
     assert result.returncode == 0, result.output[-4000:]
     assert postgres.psql(database, "SELECT count(*) FROM hl_big_orders").strip() == "1"  # the SQL really ran
 
-    success = _by_task(receiver, "task_success")
+    success = bodies_by_task(receiver, "task_success")
     assert set(success) == {"prepare", "copy_big_orders"}
     prepare, copy = success["prepare"]["lineage"], success["copy_big_orders"]["lineage"]
     doctor = _doctor(tmp_path)
     if airflow_major() >= 3:  # common-sql 2.4: every DbApiHook.run records its SQL
         ns = f"postgres://127.0.0.1:{postgres.port}"
         assert prepare["inputs"] == []
-        assert _names(prepare["outputs"]) == {
+        assert dataset_names(prepare["outputs"]) == {
             (ns, f"{database}.public.hl_orders"),
             (ns, f"{database}.public.hl_big_orders"),
         }
         # The second task's own SQL only, not the first task's (one process runs both).
-        assert _names(copy["inputs"]) == {
+        assert dataset_names(copy["inputs"]) == {
             (ns, f"{database}.public.hl_orders"),
             (ns, f"{database}.public.hl_big_orders"),
         }
-        assert _names(copy["outputs"]) == {(ns, f"{database}.public.hl_big_orders")}
+        assert dataset_names(copy["outputs"]) == {(ns, f"{database}.public.hl_big_orders")}
         assert copy["errors"] == [] and prepare["errors"] == []
         assert "ok       SQL run through hooks is read (apache-airflow-providers-common-sql" in doctor
     else:  # common-sql 1.23 predates SQL recording: nothing is seen, and doctor says so
@@ -83,7 +71,7 @@ def test_postgres_hook_in_a_task_reports_its_tables(run_dag, receiver, postgres:
             "anyway: files and objects read or written through ObjectStoragePath"
         ) in doctor
     # Hook lineage is known once the task ran: the start event has none of it.
-    running = _by_task(receiver, "task_running")
+    running = bodies_by_task(receiver, "task_running")
     assert running["copy_big_orders"]["lineage"]["outputs"] == []
     assert postgres.password not in json.dumps(receiver.received())
 
@@ -94,14 +82,14 @@ def test_a_failing_task_reports_what_its_hooks_did_before_failing(run_dag, recei
     run_dag("hook_lineage_postgres_failure", env=_pg_env(postgres, database))
     assert postgres.psql(database, "SELECT count(*) FROM hl_archive").strip() == "0"  # it ran, then failed
 
-    failed = _by_task(receiver, "task_failed")
+    failed = bodies_by_task(receiver, "task_failed")
     assert set(failed) == {"archive_then_fail"}
     assert "failed on purpose after archiving" in failed["archive_then_fail"]["task_instance"]["error"]
     lineage = failed["archive_then_fail"]["lineage"]
     if airflow_major() >= 3:
         ns = f"postgres://127.0.0.1:{postgres.port}"
-        assert _names(lineage["inputs"]) == {(ns, f"{database}.public.hl_orders")}
-        assert _names(lineage["outputs"]) == {(ns, f"{database}.public.hl_archive")}
+        assert dataset_names(lineage["inputs"]) == {(ns, f"{database}.public.hl_orders")}
+        assert dataset_names(lineage["outputs"]) == {(ns, f"{database}.public.hl_archive")}
     else:
         assert lineage == {"inputs": [], "outputs": [], "errors": []}
 
@@ -111,12 +99,12 @@ def test_a_task_after_an_sql_operator_reports_only_its_own_hook_lineage(run_dag,
     database = postgres.create_database("hook_lineage_after")
     result = run_dag("hook_lineage_after_operator", env=_pg_env(postgres, database))
     assert result.returncode == 0, result.output[-4000:]
-    success = _by_task(receiver, "task_success")
+    success = bodies_by_task(receiver, "task_success")
     table = (f"postgres://127.0.0.1:{postgres.port}", f"{database}.public.hl_made_by_operator")
-    assert _names(success["make_table"]["lineage"]["outputs"]) == {table}  # the SQL operator extractor's
+    assert dataset_names(success["make_table"]["lineage"]["outputs"]) == {table}  # the SQL operator extractor's
     read = success["read_it"]["lineage"]
     if airflow_major() >= 3:
-        assert _names(read["inputs"]) == {table}
+        assert dataset_names(read["inputs"]) == {table}
     else:
         assert read["inputs"] == []
     assert read["outputs"] == []  # not the operator's CREATE TABLE
@@ -130,10 +118,10 @@ def test_files_written_through_object_storage_path_and_a_hook_are_datasets(run_d
     assert result.returncode == 0, result.output[-4000:]
     assert (base / "report.csv").read_text() == "A,B\n1,2\n" and (base / "hook_out.csv").exists()
 
-    success = _by_task(receiver, "task_success")
+    success = bodies_by_task(receiver, "task_success")
     report = success["upper_case_report"]["lineage"]
-    assert _names(report["inputs"]) == {("file", f"{base}/input.csv")}
-    assert _names(report["outputs"]) == {("file", f"{base}/report.csv")}
+    assert dataset_names(report["inputs"]) == {("file", f"{base}/input.csv")}
+    assert dataset_names(report["outputs"]) == {("file", f"{base}/report.csv")}
     hooked = success["write_with_hook"]["lineage"]
     assert hooked == {"inputs": [], "outputs": [{"namespace": "file", "name": f"{base}/hook_out.csv"}], "errors": []}
 
@@ -142,7 +130,7 @@ def test_thousands_of_objects_are_folded_and_hundreds_of_tables_capped(run_dag, 
     # Airflow 3's collector keeps 100 assets per direction unless told otherwise; 2.10's has no cap.
     result = run_dag("hook_lineage_many", env={"AIRFLOW__LINEAGE__MAX_ASSETS_PER_COLLECTOR": "10000"})
     assert result.returncode == 0, result.output[-4000:]
-    success = _by_task(receiver, "task_success")
+    success = bodies_by_task(receiver, "task_success")
 
     export = success["export_parts"]["lineage"]
     assert export["outputs"] == [{"namespace": "s3://hook-lineage-bucket", "name": "exports/2024-01-01"}]
