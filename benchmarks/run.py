@@ -51,6 +51,7 @@ QUICK_ARGS = {
     "bench_scheduler.py": ["--quick"],
     "bench_redact.py": ["--runs", "100"],
     "bench_hook_lineage.py": ["--tasks", "20"],
+    "bench_backfill.py": ["--tasks", "50"],
 }
 
 TITLES = {
@@ -66,6 +67,7 @@ TITLES = {
     "bench_sql_lineage.py": "SQL lineage library (bench_sql_lineage.py)",
     "bench_redact.py": "Redaction on the hook path (bench_redact.py)",
     "bench_hook_lineage.py": "Hook-level lineage at task end (bench_hook_lineage.py)",
+    "bench_backfill.py": "Backfill from the Airflow REST API (bench_backfill.py)",
 }
 
 #: Shared code of the benchmarks, not one of them.

@@ -21,6 +21,7 @@ COMMANDS: tuple[str, ...] = (
     "sql_lineage",
     "doctor",
     "inspect",
+    "backfill",
 )
 
 

@@ -35,8 +35,9 @@ import attrs
 from secoda_listener import conf
 from secoda_listener.delivery.backoff import SharedBackoff
 from secoda_listener.delivery.endpoint import Endpoint
+from secoda_listener.delivery.ledger import ledger_of
 from secoda_listener.delivery.names import conn_key_of
-from secoda_listener.delivery.record import SpoolRecord
+from secoda_listener.delivery.record import Route, SpoolRecord
 from secoda_listener.delivery.spool import Claim
 from secoda_listener.delivery.transport import Timeout, Transport
 from secoda_listener.exceptions import ConfigError, DeliveryError, InvalidRecordError, SpoolError
@@ -161,6 +162,8 @@ class Sender:
         # Evictions the spool object made before this sender existed are reported by
         # its first flush: an outbox builds its senders only when it first flushes.
         self._evicted_reported = 0
+        # Ids Secoda accepted, for `secoda-listener backfill` (delivery/ledger.py); none for the memory hold.
+        self.ledger = ledger_of(spool)
 
     def flush(self, timeout: float, *, ignore_backoff: bool = False, retry_failed: bool = False) -> FlushResult:
         """Deliver what is spooled until done or ``timeout`` seconds have passed.
@@ -337,6 +340,7 @@ class Sender:
                 return
             self.spool.delete(claim)
             run.sent += 1
+            self._note_delivered(record)
             if key not in run.clean:
                 # Secoda answers again: tell the host. One read per connection
                 # per flush, a write only when there was state to clear.
@@ -344,6 +348,18 @@ class Sender:
                 if self.backoff.get(key) is not None:
                     self.backoff.record_success(key)
             return
+
+    def _note_delivered(self, record: SpoolRecord) -> None:
+        """Ledger hook: remember an accepted event's id, so a backfill does not send it again.
+
+        After the 2xx and the delete: a ledger that cannot be written costs a log line, never a delivery.
+        """
+        if self.ledger is None or record.route is not Route.INGEST:
+            return
+        try:
+            self.ledger.record((record.event_id,))
+        except SpoolError as exc:
+            warn_once(log, ("sender", "ledger"), "%s", exc)
 
     def _timeouts(self, left: float) -> Timeout:
         """(connect, read) whose sum fits both ``request_timeout`` and the budget."""
