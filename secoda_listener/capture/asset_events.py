@@ -28,6 +28,7 @@ from typing import Any
 import attrs
 
 from secoda_listener import forks
+from secoda_listener.capture.run_tasks import metadata_engine
 from secoda_listener.event.asset_uris import dataset_from_uri, safe_uri
 from secoda_listener.event.model import MAX_TRIGGERING_EVENTS, AssetEventBlock, DagRunBlock, date_text
 from secoda_listener.logs import warn_once
@@ -116,15 +117,6 @@ def _schema() -> _Schema:
         )
 
 
-def _engine() -> Any:
-    from airflow import settings
-
-    engine = getattr(settings, "engine", None)
-    if engine is None:
-        raise LookupError("this process has no metadata database connection")
-    return engine
-
-
 def _blocks(connection: Any, schema: _Schema, rows: list[Any]) -> tuple[AssetEventBlock, ...]:
     """The rows as events, each with the aliases it was emitted through."""
     from sqlalchemy import select
@@ -190,7 +182,7 @@ def read_triggering_events(dag_id: str, run_id: str, limit: int = MAX_TRIGGERING
     )
     where = (run.c.dag_id == dag_id, run.c.run_id == run_id)
     query = select(*_columns(schema)).select_from(joined).where(*where).order_by(e.c.timestamp, e.c.id)
-    with _engine().connect() as connection:
+    with metadata_engine().connect() as connection:
         rows = list(connection.execute(query.limit(limit + 1)))
         total = None
         if len(rows) > limit:
@@ -225,7 +217,7 @@ def read_emitted_events(task_instance: Any, limit: int = MAX_TRIGGERING_EVENTS) 
     started = getattr(task_instance, "start_date", None)
     if started is not None:
         query = query.where(e.c.timestamp >= started)
-    with _engine().connect() as connection:
+    with metadata_engine().connect() as connection:
         return _blocks(connection, schema, list(connection.execute(query)))
 
 

@@ -59,16 +59,22 @@ class RunTasks:
     total: int | None = None  # set only when the list was cut
 
 
-def read_run_tasks(dag_id: str, run_id: str, limit: int) -> RunTasks:
-    """The task instances of one DAG run, on a connection of this call's own. Raises on failure."""
+def metadata_engine() -> Any:
+    """This process's metadata database engine, for reads on a connection of their own (never the hook's session)."""
     from airflow import settings
-    from sqlalchemy import text
 
     engine = getattr(settings, "engine", None)
     if engine is None:
         raise LookupError("this process has no metadata database connection")
+    return engine
+
+
+def read_run_tasks(dag_id: str, run_id: str, limit: int) -> RunTasks:
+    """The task instances of one DAG run, on a connection of this call's own. Raises on failure."""
+    from sqlalchemy import text
+
     params = {"dag_id": dag_id, "run_id": run_id}
-    with engine.connect() as connection:
+    with metadata_engine().connect() as connection:
         rows = connection.execute(text(_QUERY + " LIMIT :limit"), {**params, "limit": limit + 1}).fetchall()
         total = None
         if len(rows) > limit:
